@@ -1,0 +1,114 @@
+package io.toka.runtime.internal.registry;
+
+import io.toka.runtime.registry.ToolProvider;
+import io.toka.tool.Tool;
+import io.toka.tool.ToolDescriptor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+
+/** One tracked Tool service: its identity, its lazily obtained service object, and its in-flight calls. */
+final class ToolEntry {
+
+    final ServiceReference<Tool> reference;
+    final String name;
+    final long serviceId;
+    final long bundleId;
+    final String bundleSymbolicName;
+    final String bundleVersion;
+    final Semaphore permits;
+    final AtomicInteger inFlight = new AtomicInteger();
+    volatile int ranking;
+    volatile boolean retired;
+
+    private final BundleContext context;
+    private volatile Tool service;
+    private volatile Prepared prepared;
+    private boolean released;
+
+    ToolEntry(BundleContext context, ServiceReference<Tool> reference, String name, int maxConcurrentCalls) {
+        this.context = context;
+        this.reference = reference;
+        this.name = name;
+        this.serviceId = (Long) reference.getProperty(Constants.SERVICE_ID);
+        Bundle b = reference.getBundle();
+        this.bundleId = b == null ? -1 : b.getBundleId();
+        this.bundleSymbolicName = b == null ? "?" : String.valueOf(b.getSymbolicName());
+        this.bundleVersion = b == null ? "?" : b.getVersion().toString();
+        this.permits = new Semaphore(maxConcurrentCalls);
+        this.ranking = rankingOf(reference);
+    }
+
+    static int rankingOf(ServiceReference<?> reference) {
+        Object r = reference.getProperty(Constants.SERVICE_RANKING);
+        return r instanceof Integer i ? i : 0;
+    }
+
+    ToolProvider provider() {
+        return new ToolProvider(serviceId, ranking, bundleId, bundleSymbolicName, bundleVersion);
+    }
+
+    /**
+     * The service object, obtained on first use (this activates a delayed DS component) and kept until the
+     * service goes away.
+     */
+    Tool service() {
+        Tool s = service;
+        if (s == null) {
+            synchronized (this) {
+                s = service;
+                if (s == null) {
+                    if (released) {
+                        throw new IllegalStateException("tool '" + name + "' has been unregistered");
+                    }
+                    s = context.getService(reference);
+                    if (s == null) {
+                        throw new IllegalStateException("tool '" + name + "' could not be activated");
+                    }
+                    service = s;
+                }
+            }
+        }
+        return s;
+    }
+
+    /** The descriptor and compiled schema, computed once per service. */
+    Prepared prepared(SchemaCompiler compiler) {
+        Prepared p = prepared;
+        if (p == null) {
+            synchronized (this) {
+                p = prepared;
+                if (p == null) {
+                    ToolDescriptor d = service().descriptor();
+                    if (d == null) {
+                        throw new IllegalStateException("tool '" + name + "' returned no descriptor");
+                    }
+                    p = Prepared.of(name, d, compiler);
+                    prepared = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    /** Releases the service object; called once the service is gone from the tracker. */
+    synchronized void release() {
+        released = true;
+        if (service != null) {
+            service = null;
+            try {
+                context.ungetService(reference);
+            } catch (IllegalStateException alreadyGone) {
+                // the registering bundle or our own context is already stopped
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "[service.id=" + serviceId + ", bundle=" + bundleSymbolicName + "/" + bundleVersion + "]";
+    }
+}

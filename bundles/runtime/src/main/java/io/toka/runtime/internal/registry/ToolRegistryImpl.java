@@ -1,0 +1,499 @@
+package io.toka.runtime.internal.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.toka.runtime.registry.InvalidArgumentsException;
+import io.toka.runtime.registry.RegisteredTool;
+import io.toka.runtime.registry.ToolCallResult;
+import io.toka.runtime.registry.ToolCallResult.Status;
+import io.toka.runtime.registry.ToolProvider;
+import io.toka.runtime.registry.ToolRegistry;
+import io.toka.runtime.registry.UnknownToolException;
+import io.toka.tool.Tool;
+import io.toka.tool.ToolDescriptor;
+import io.toka.tool.ToolException;
+import io.toka.tool.ToolInvocation;
+import io.toka.tool.ToolResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.SynchronousBundleListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.util.tracker.ServiceTracker;
+import org.osgi.util.tracker.ServiceTrackerCustomizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tool registry: a {@link ServiceTracker} over every {@link Tool} service, with an index by name that is
+ * rebuilt on each service event. There is no other list of tools.
+ *
+ * <p>Calls run on a bounded pool of registry threads so that the caller can be answered when a tool overruns
+ * its timeout, and each tool has its own concurrency cap so that one slow tool cannot take every thread.
+ */
+@Component(service = {ToolRegistry.class, ToolLifecycle.class}, configurationPid = ToolRegistryImpl.PID)
+@Designate(ocd = ToolRegistryImpl.Config.class)
+public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
+
+    /** Configuration PID. */
+    public static final String PID = "io.toka.registry";
+
+    /** Registry configuration. */
+    @ObjectClassDefinition(name = "Toka tool registry", description = "How tool calls are dispatched.")
+    public @interface Config {
+        @AttributeDefinition(name = "Concurrent calls per tool",
+                description = "Calls of one tool that may run at once; more are refused with a 'busy' failure.", min = "1")
+        int maxConcurrentCallsPerTool() default 64;
+
+        @AttributeDefinition(name = "Call threads",
+                description = "Threads that run tool calls, across all tools; more calls are refused as overloaded.", min = "1")
+        int maxThreads() default 256;
+
+        @AttributeDefinition(name = "Swap wait (ms)",
+                description = "How long a call waits for a tool whose service just left (an update in progress) "
+                        + "before it is answered 'unknown tool'.", min = "0")
+        long swapWaitMillis() default 2000;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ToolRegistryImpl.class);
+
+    /** Best first: higher ranking, then newer (higher service id). */
+    static final Comparator<ToolEntry> PRECEDENCE = Comparator.<ToolEntry>comparingInt(e -> e.ranking).reversed()
+            .thenComparing(Comparator.<ToolEntry>comparingLong(e -> e.serviceId).reversed());
+
+    private final BundleContext context;
+    private final Config config;
+    private final SchemaCompiler schemas;
+    private final ThreadPoolExecutor executor;
+    private final Map<ServiceReference<Tool>, ToolEntry> entries = new ConcurrentHashMap<>();
+    /** Name → entries, best first. Replaced wholesale on every service event; readers never lock. */
+    private volatile Map<String, List<ToolEntry>> index = Map.of();
+    /** Tools whose last service left while their bundle stayed installed, e.g. during bundle.update(). */
+    private final Map<String, Departure> departures = new ConcurrentHashMap<>();
+    private final Set<Long> leavingBundles = ConcurrentHashMap.newKeySet();
+    private final Object changed = new Object();
+    private final ServiceTracker<Tool, ToolEntry> tracker;
+    private final SynchronousBundleListener bundleListener = this::bundleChanged;
+
+    private record Departure(long bundleId, long untilNanos) {
+    }
+
+    @Activate
+    public ToolRegistryImpl(BundleContext context, Config config) {
+        this.context = context;
+        this.config = config;
+        this.schemas = new SchemaCompiler(new ObjectMapper());
+        AtomicInteger threadIds = new AtomicInteger();
+        this.executor = new ThreadPoolExecutor(0, config.maxThreads(), 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "toka-tool-" + threadIds.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        context.addBundleListener(bundleListener);
+        this.tracker = new ServiceTracker<>(context, Tool.class, new Customizer());
+        tracker.open(true);
+        LOG.info("Tool registry started with {} tool(s)", index.size());
+    }
+
+    @Deactivate
+    void deactivate() {
+        tracker.close();
+        context.removeBundleListener(bundleListener);
+        executor.shutdownNow();
+        synchronized (changed) {
+            changed.notifyAll();
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    @Override
+    public List<String> names() {
+        Set<String> names = new TreeSet<>();
+        index.forEach((name, candidates) -> {
+            if (candidates.stream().anyMatch(e -> !e.retired)) {
+                names.add(name);
+            }
+        });
+        return new ArrayList<>(names);
+    }
+
+    @Override
+    public List<RegisteredTool> list() {
+        Map<String, List<ToolEntry>> snapshot = index;
+        List<RegisteredTool> out = new ArrayList<>(snapshot.size());
+        for (String name : new TreeSet<>(snapshot.keySet())) {
+            describe(snapshot.get(name)).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<RegisteredTool> find(String name) {
+        List<ToolEntry> candidates = index.get(name);
+        return candidates == null ? Optional.empty() : describe(candidates);
+    }
+
+    private Optional<RegisteredTool> describe(List<ToolEntry> candidates) {
+        ToolEntry winner = null;
+        List<ToolProvider> shadowed = new ArrayList<>();
+        for (ToolEntry e : candidates) {
+            if (winner == null && !e.retired) {
+                winner = e;
+            } else {
+                shadowed.add(e.provider());
+            }
+        }
+        if (winner == null) {
+            return Optional.empty();
+        }
+        try {
+            ToolDescriptor d = winner.prepared(schemas).descriptor();
+            return Optional.of(new RegisteredTool(d, winner.provider(), List.copyOf(shadowed)));
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot read the descriptor of {}", winner, e);
+            return Optional.empty();
+        }
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    @Override
+    public ToolCallResult invoke(String name, Map<String, Object> arguments, String caller)
+            throws UnknownToolException, InvalidArgumentsException {
+        long start = System.nanoTime();
+        ToolEntry entry = enter(name);
+        boolean handedOff = false;
+        try {
+            Prepared prepared;
+            try {
+                prepared = entry.prepared(schemas);
+            } catch (RuntimeException e) {
+                return failed(entry, start, internalError(name, e));
+            }
+            if (prepared.problem() != null) {
+                return failed(entry, start, prepared.problem());
+            }
+            Map<String, Object> args = arguments == null ? Map.of() : arguments;
+            List<String> violations = schemas.validate(prepared.schema(), args);
+            if (!violations.isEmpty()) {
+                throw new InvalidArgumentsException(name, violations);
+            }
+            if (!entry.permits.tryAcquire()) {
+                return failed(entry, start, "tool '" + name + "' is busy: " + config.maxConcurrentCallsPerTool()
+                        + " calls are already running; try again later");
+            }
+            Duration timeout = prepared.descriptor().timeout();
+            ToolInvocation invocation = new ToolInvocation(args, caller, Instant.now().plus(timeout));
+            Future<ToolResult> future;
+            try {
+                future = executor.submit(() -> {
+                    try {
+                        return run(entry, invocation);
+                    } finally {
+                        entry.permits.release();
+                        exit(entry);
+                    }
+                });
+                handedOff = true;
+            } catch (RejectedExecutionException e) {
+                entry.permits.release();
+                return failed(entry, start, "Toka is overloaded: all " + config.maxThreads()
+                        + " tool threads are busy; try again later");
+            }
+            return await(entry, future, timeout, start);
+        } finally {
+            if (!handedOff) {
+                exit(entry);
+            }
+        }
+    }
+
+    private ToolCallResult await(ToolEntry entry, Future<ToolResult> future, Duration timeout, long start) {
+        String version = versionOf(entry);
+        try {
+            ToolResult r = future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return new ToolCallResult(r.isSuccess() ? Status.SUCCESS : Status.FAILURE, r, System.nanoTime() - start, version);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            return new ToolCallResult(Status.TIMEOUT, ToolResult.failure("tool '" + entry.name + "' timed out after "
+                    + human(timeout)), System.nanoTime() - start, version);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            return failed(entry, start, "the call of tool '" + entry.name + "' was interrupted");
+        } catch (ExecutionException e) {
+            // run() turns every Throwable into a result, so this means the pool itself failed
+            return failed(entry, start, internalError(entry.name, e.getCause()));
+        }
+    }
+
+    private static ToolResult run(ToolEntry entry, ToolInvocation invocation) {
+        try {
+            ToolResult r = entry.service().invoke(invocation);
+            return r != null ? r : ToolResult.failure("tool '" + entry.name + "' returned no result");
+        } catch (ToolException e) {
+            LOG.debug("Tool {} failed: {}", entry, e.getMessage(), e);
+            String msg = e.getMessage();
+            return ToolResult.failure(msg == null || msg.isBlank() ? "tool '" + entry.name + "' failed" : msg);
+        } catch (Throwable e) { // NOPMD: a tool's bug must never reach the caller as a stack trace
+            if (Thread.currentThread().isInterrupted() || e instanceof InterruptedException) {
+                return ToolResult.failure("tool '" + entry.name + "' was interrupted");
+            }
+            return ToolResult.failure(internalError(entry.name, e));
+        }
+    }
+
+    private static String internalError(String name, Throwable e) {
+        String ref = UUID.randomUUID().toString().substring(0, 8);
+        LOG.warn("Tool {} failed (reference {})", name, ref, e);
+        return "tool '" + name + "' failed with an internal error (reference " + ref + " in the Toka log)";
+    }
+
+    private ToolCallResult failed(ToolEntry entry, long start, String message) {
+        return new ToolCallResult(Status.FAILURE, ToolResult.failure(message), System.nanoTime() - start, versionOf(entry));
+    }
+
+    private String versionOf(ToolEntry entry) {
+        try {
+            return entry.prepared(schemas).descriptor().version();
+        } catch (RuntimeException e) {
+            return entry.bundleVersion;
+        }
+    }
+
+    private static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    /**
+     * Picks the winning entry for a name and counts the call as in flight on it. If the tool's service just left
+     * while its bundle stays (an update), waits for it to come back, up to the configured swap wait.
+     */
+    private ToolEntry enter(String name) throws UnknownToolException {
+        long waitUntil = 0;
+        while (true) {
+            ToolEntry e = select(name);
+            if (e != null) {
+                e.inFlight.incrementAndGet();
+                if (!e.retired) {
+                    return e;
+                }
+                exit(e); // retired between select and increment: pick again
+                continue;
+            }
+            Departure d = departures.get(name);
+            long now = System.nanoTime();
+            if (d == null || now - d.untilNanos() >= 0) {
+                if (d != null) {
+                    departures.remove(name, d);
+                }
+                throw new UnknownToolException(name);
+            }
+            if (waitUntil == 0) {
+                waitUntil = d.untilNanos();
+                LOG.debug("Tool {} is away (bundle {} changing); waiting up to {} ms", name, d.bundleId(),
+                        config.swapWaitMillis());
+            }
+            synchronized (changed) {
+                if (select(name) == null && departures.containsKey(name)) {
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(changed, Math.max(1, waitUntil - now));
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw new UnknownToolException(name);
+                    }
+                }
+            }
+        }
+    }
+
+    private ToolEntry select(String name) {
+        List<ToolEntry> candidates = index.get(name);
+        if (candidates != null) {
+            for (int i = 0, n = candidates.size(); i < n; i++) {
+                ToolEntry e = candidates.get(i);
+                if (!e.retired) {
+                    return e;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void exit(ToolEntry entry) {
+        if (entry.inFlight.decrementAndGet() == 0 && entry.retired) {
+            synchronized (changed) {
+                changed.notifyAll();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle (deployer)
+
+    @Override
+    public Set<String> toolsOf(long bundleId) {
+        Set<String> names = new TreeSet<>();
+        for (ToolEntry e : entries.values()) {
+            if (e.bundleId == bundleId && !e.retired) {
+                names.add(e.name);
+            }
+        }
+        return names;
+    }
+
+    @Override
+    public Set<String> awaitTools(long bundleId, Set<String> expected, Duration timeout) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        synchronized (changed) {
+            while (true) {
+                Set<String> have = toolsOf(bundleId);
+                boolean done = expected.isEmpty() ? !have.isEmpty() : have.containsAll(expected);
+                long left = until - System.nanoTime();
+                if (done || left <= 0) {
+                    return have;
+                }
+                TimeUnit.NANOSECONDS.timedWait(changed, left);
+            }
+        }
+    }
+
+    @Override
+    public boolean retireAndDrain(long bundleId, Duration timeout) throws InterruptedException {
+        leavingBundles.add(bundleId);
+        List<ToolEntry> retired = new ArrayList<>();
+        for (ToolEntry e : entries.values()) {
+            if (e.bundleId == bundleId) {
+                e.retired = true;
+                retired.add(e);
+            }
+        }
+        long until = System.nanoTime() + timeout.toNanos();
+        synchronized (changed) {
+            while (true) {
+                boolean idle = retired.stream().allMatch(e -> e.inFlight.get() == 0);
+                long left = until - System.nanoTime();
+                if (idle || left <= 0) {
+                    if (!idle) {
+                        LOG.warn("Calls on bundle {} still running after {}; removing it anyway", bundleId, timeout);
+                    }
+                    return idle;
+                }
+                TimeUnit.NANOSECONDS.timedWait(changed, left);
+            }
+        }
+    }
+
+    @Override
+    public void reinstate(long bundleId) {
+        leavingBundles.remove(bundleId);
+        for (ToolEntry e : entries.values()) {
+            if (e.bundleId == bundleId) {
+                e.retired = false;
+            }
+        }
+        signal();
+    }
+
+    // ---------------------------------------------------------------- tracking
+
+    private void bundleChanged(BundleEvent event) {
+        if (event.getType() == BundleEvent.UNINSTALLED) {
+            long id = event.getBundle().getBundleId();
+            leavingBundles.remove(id);
+            if (departures.values().removeIf(d -> d.bundleId() == id)) {
+                signal();
+            }
+        }
+    }
+
+    private void signal() {
+        synchronized (changed) {
+            changed.notifyAll();
+        }
+    }
+
+    private synchronized void reindex() {
+        Map<String, List<ToolEntry>> next = new HashMap<>();
+        for (ToolEntry e : entries.values()) {
+            next.computeIfAbsent(e.name, k -> new ArrayList<>(2)).add(e);
+        }
+        next.replaceAll((k, v) -> {
+            v.sort(PRECEDENCE);
+            return List.copyOf(v);
+        });
+        index = Map.copyOf(next);
+        signal();
+    }
+
+    private final class Customizer implements ServiceTrackerCustomizer<Tool, ToolEntry> {
+
+        @Override
+        public ToolEntry addingService(ServiceReference<Tool> reference) {
+            Object name = reference.getProperty(Tool.NAME);
+            if (!(name instanceof String n) || !ToolDescriptor.isValidName(n)) {
+                LOG.warn("Ignoring Tool service {} from bundle {}: its '{}' property is {}; it must be a name matching {}",
+                        reference.getProperty(Constants.SERVICE_ID), reference.getBundle(), Tool.NAME,
+                        name == null ? "missing" : "'" + name + "'", ToolDescriptor.NAME_PATTERN);
+                return null;
+            }
+            ToolEntry entry = new ToolEntry(context, reference, n, config.maxConcurrentCallsPerTool());
+            entries.put(reference, entry);
+            departures.remove(n);
+            reindex();
+            LOG.info("Tool {} registered", entry);
+            return entry;
+        }
+
+        @Override
+        public void modifiedService(ServiceReference<Tool> reference, ToolEntry entry) {
+            Object name = reference.getProperty(Tool.NAME);
+            if (!entry.name.equals(name)) {
+                // a renamed service is a different tool: drop it and let the tracker add it again
+                tracker.remove(reference);
+                return;
+            }
+            entry.ranking = ToolEntry.rankingOf(reference);
+            reindex();
+        }
+
+        @Override
+        public void removedService(ServiceReference<Tool> reference, ToolEntry entry) {
+            entries.remove(reference);
+            boolean stillThere = entries.values().stream().anyMatch(e -> e.name.equals(entry.name) && !e.retired);
+            if (!stillThere && !entry.retired && !leavingBundles.contains(entry.bundleId) && config.swapWaitMillis() > 0) {
+                departures.put(entry.name, new Departure(entry.bundleId,
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.swapWaitMillis())));
+            }
+            reindex();
+            entry.release();
+            LOG.info("Tool {} unregistered", entry);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.toka.runtime.registry;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The live view of every {@link io.toka.tool.Tool} service, and the one way to call a tool.
+ *
+ * <p>Implemented by the runtime bundle; HTTP, shell and agents consume it. When two services share a name,
+ * the one with the higher {@code service.ranking} wins, then the newer one (higher {@code service.id}); the
+ * others are reported as shadowed. Every method is thread-safe.
+ */
+@ProviderType
+public interface ToolRegistry {
+
+    /**
+     * The names of all tools, sorted. Reads service properties only, so no tool is activated.
+     *
+     * @return the names; never {@code null}
+     */
+    List<String> names();
+
+    /**
+     * All tools with their descriptors, sorted by name.
+     *
+     * @return the tools; never {@code null}. A tool whose descriptor cannot be read is left out and logged.
+     */
+    List<RegisteredTool> list();
+
+    /**
+     * One tool.
+     *
+     * @param name the tool name
+     * @return the tool, or empty if no service carries that name (or its descriptor cannot be read)
+     */
+    Optional<RegisteredTool> find(String name);
+
+    /**
+     * Calls a tool: finds the winning service, validates the arguments against its input schema and runs it
+     * under its timeout on a registry thread. Never throws for a failure inside the tool: an exception, a
+     * {@code null} result or a timeout all become a failed {@link ToolCallResult}, without stack traces.
+     *
+     * @param name the tool name
+     * @param arguments the JSON arguments (String, Number, Boolean, List, Map or null values)
+     * @param caller the caller's identity, e.g. a token subject
+     * @return the outcome
+     * @throws UnknownToolException if no tool has that name
+     * @throws InvalidArgumentsException if the arguments do not satisfy the tool's input schema
+     */
+    ToolCallResult invoke(String name, Map<String, Object> arguments, String caller)
+            throws UnknownToolException, InvalidArgumentsException;
+}

@@ -1,0 +1,52 @@
+package io.toka.shell.internal;
+
+import io.toka.runtime.registry.RegisteredTool;
+import io.toka.runtime.registry.ToolProvider;
+import io.toka.runtime.registry.ToolRegistry;
+import io.toka.tool.ToolDescriptor;
+import java.io.PrintStream;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+/** {@code toka:tool-info <name>}: a tool's descriptor and which bundle provides it. */
+@Command(scope = "toka", name = "tool-info", description = "Shows a tool's descriptor and provider")
+@Service
+public class ToolInfo implements Action {
+
+    @Reference
+    ToolRegistry registry;
+
+    @Argument(index = 0, name = "name", description = "The tool name", required = true)
+    @Completion(ToolNameCompleter.class)
+    String name;
+
+    @Override
+    public Object execute() {
+        RegisteredTool t = registry.find(name)
+                .orElseThrow(() -> new IllegalArgumentException("unknown tool '" + name + "'; toka:tool-list shows the tools"));
+        ToolDescriptor d = t.descriptor();
+        PrintStream out = System.out;
+        out.println("Name:         " + d.name());
+        out.println("Version:      " + d.version());
+        out.println("Description:  " + d.description());
+        out.println("Permissions:  " + (d.requiredPermissions().isEmpty() ? "(none)" : String.join(", ", d.requiredPermissions())));
+        out.println("Hints:        readOnly=" + d.readOnly() + " destructive=" + d.destructive()
+                + " idempotent=" + d.idempotent() + " openWorld=" + d.openWorld());
+        out.println("Timeout:      " + d.timeout().toMillis() + " ms");
+        out.println("Provided by:  " + describe(t.provider()));
+        for (ToolProvider p : t.shadowed()) {
+            out.println("Shadowed:     " + describe(p));
+        }
+        out.println("Input schema: " + d.inputSchema());
+        return null;
+    }
+
+    private static String describe(ToolProvider p) {
+        return p.bundleSymbolicName() + " " + p.bundleVersion() + " [bundle " + p.bundleId() + ", service "
+                + p.serviceId() + ", ranking " + p.ranking() + "]";
+    }
+}
