@@ -175,9 +175,10 @@ public final class ApiServlet extends HttpServlet {
         try {
             root = mapper.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new BadRequest("the request body is not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() : ""));
+            String why = e.getOriginalMessage().split("[\\n(]", 2)[0].trim();
+            throw new BadRequest("the request body is not valid JSON"
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + ")" : "") + ": " + why);
         } catch (IOException e) {
             throw new BadRequest("the request body cannot be read");
         }

@@ -53,6 +53,18 @@ final class SchemaCompiler {
         }
     }
 
+    /** "argument 'a.b': <error>" for a nested value, or the bare error for the arguments object itself. */
+    static String describe(ValidationMessage m) {
+        String error = m.getError() != null ? m.getError() : m.getMessage();
+        String location = m.getInstanceLocation() == null ? "" : m.getInstanceLocation().toString();
+        // locations look like "$", "$.path" or "$.items[0]"
+        String path = location.startsWith("$") ? location.substring(1) : location;
+        if (path.startsWith(".")) {
+            path = path.substring(1);
+        }
+        return path.isEmpty() ? error : "argument '" + path + "': " + error;
+    }
+
     /**
      * @param schema the compiled schema
      * @param arguments the arguments
@@ -66,7 +78,7 @@ final class SchemaCompiler {
         }
         List<String> out = new ArrayList<>(messages.size());
         for (ValidationMessage m : messages) {
-            out.add(m.getMessage());
+            out.add(describe(m));
         }
         out.sort(null);
         return out;
