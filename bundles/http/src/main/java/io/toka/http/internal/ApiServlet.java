@@ -284,8 +284,7 @@ public final class ApiServlet extends HttpServlet {
 
     private static void write(HttpServletResponse resp, int status, String type, byte[] bytes) throws IOException {
         resp.setStatus(status);
-        resp.setContentType(type);
-        resp.setCharacterEncoding("UTF-8");
+        resp.setContentType(type); // JSON is UTF-8 by definition (RFC 8259): no charset parameter
         resp.setHeader("Cache-Control", "no-store");
         resp.setContentLength(bytes.length);
         resp.getOutputStream().write(bytes);

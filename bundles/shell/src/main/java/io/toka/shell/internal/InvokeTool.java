@@ -42,12 +42,23 @@ public class InvokeTool implements Action {
     public Object execute() throws Exception {
         RegisteredTool tool = registry.find(name)
                 .orElseThrow(() -> new IllegalArgumentException("unknown tool '" + name + "'; toka:tool-list shows the tools"));
-        if (json != null && pairs != null && !pairs.isEmpty()) {
+        List<String> rest = pairs == null ? List.of() : new java.util.ArrayList<>(pairs);
+        // Karaf stops parsing options at the first argument, so accept --json after the tool name too
+        int flag = Math.max(rest.indexOf("--json"), rest.indexOf("-j"));
+        if (flag >= 0) {
+            if (flag + 1 >= rest.size() || json != null) {
+                throw new IllegalArgumentException("--json needs one JSON object, e.g. --json '{\"path\":\"README.md\"}'");
+            }
+            json = rest.get(flag + 1);
+            rest.remove(flag + 1);
+            rest.remove(flag);
+        }
+        if (json != null && !rest.isEmpty()) {
             throw new IllegalArgumentException("give either key=value arguments or --json, not both");
         }
         Map<String, Object> arguments = json != null
                 ? ArgumentParser.parseJson(MAPPER, json)
-                : ArgumentParser.parsePairs(MAPPER, tool.descriptor().inputSchema(), pairs == null ? List.of() : pairs);
+                : ArgumentParser.parsePairs(MAPPER, tool.descriptor().inputSchema(), rest);
         ToolCallResult result;
         try {
             result = registry.invoke(name, arguments, ToolInvocation.ANONYMOUS);

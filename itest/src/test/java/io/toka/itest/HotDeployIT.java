@@ -1,0 +1,169 @@
+package io.toka.itest;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.toka.runtime.registry.ToolCallResult;
+import io.toka.runtime.registry.ToolRegistry;
+import io.toka.runtime.registry.UnknownToolException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * Tool bundles dropped into deploy/: callable within 1 s, swapped under load with no failed call, removed within 1 s.
+ * Uses the examples/hello-tool jar, whose output names its Bundle-Version; new versions are made by rewriting the
+ * manifest.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class HotDeployIT extends TestSupport {
+
+    @Inject
+    ToolRegistry registry;
+
+    @Test
+    public void dropSwapUnderLoadAndRemove() throws Exception {
+        Path deploy = Path.of(System.getProperty("karaf.base"), "deploy");
+        Path work = Files.createTempDirectory(Path.of(System.getProperty("karaf.data")), "hot-deploy");
+        Path original = Path.of(System.getProperty("toka.hello.jar"));
+        Path target = deploy.resolve("hello-tool.jar");
+
+        // 1. drop: callable within 1 s
+        long t0 = System.nanoTime();
+        drop(original, target, work);
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10)).ignoreExceptions()
+                .until(() -> registry.invoke("hello", Map.of("name", "Ada"), "itest").isSuccess());
+        System.out.printf("hello-tool callable %d ms after the drop%n", (System.nanoTime() - t0) / 1_000_000);
+        assertEquals("Hello, Ada! (hello 1.0.0)", registry.invoke("hello", Map.of("name", "Ada"), "itest").result().output());
+
+        // 2. swap three times while 4 threads call continuously: no failed call, and each new version answers
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong calls = new AtomicLong();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        List<Thread> callers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Thread t = new Thread(() -> {
+                while (!stop.get()) {
+                    try {
+                        ToolCallResult r = call();
+                        if (r.isSuccess()) {
+                            seen.add(r.result().output());
+                        } else {
+                            failures.add(r.status() + ": " + r.result().output());
+                        }
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                    }
+                    calls.incrementAndGet();
+                }
+            }, "hot-deploy-caller-" + i);
+            t.start();
+            callers.add(t);
+        }
+        try {
+            for (String version : List.of("1.0.1", "1.0.2", "1.0.3")) {
+                long before = calls.get();
+                await().atMost(Duration.ofSeconds(5)).until(() -> calls.get() > before + 100);
+                long swapStart = System.nanoTime();
+                drop(withVersion(original, version, work), target, work);
+                String expected = "Hello, x! (hello " + version + ")";
+                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() -> seen.contains(expected));
+                System.out.printf("swap to %s answered after %d ms%n", version, (System.nanoTime() - swapStart) / 1_000_000);
+            }
+            // 3. a same-version redeploy cannot sit side by side: it is updated in place, and the registry holds calls
+            long before = calls.get();
+            Path same = withVersion(original, "1.0.3", work);
+            Files.setLastModifiedTime(same, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 2000));
+            drop(same, target, work);
+            await().atMost(Duration.ofSeconds(5)).until(() -> calls.get() > before + 1000);
+        } finally {
+            stop.set(true);
+            for (Thread t : callers) {
+                t.join(10_000);
+            }
+        }
+        System.out.printf("%d calls during 3 swaps and 1 in-place redeploy, %d failed%n", calls.get(), failures.size());
+        assertEquals("failed calls: " + failures.stream().limit(5).toList(), 0, failures.size());
+        assertTrue(seen.contains("Hello, x! (hello 1.0.0)"));
+
+        // only one hello-tool bundle is left
+        long helloBundles = java.util.Arrays.stream(bundleContext.getBundles())
+                .filter(b -> "io.toka.hello-tool".equals(b.getSymbolicName())).count();
+        assertEquals(1, helloBundles);
+
+        // 4. remove: gone within 1 s
+        long r0 = System.nanoTime();
+        Files.delete(target);
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+                .until(() -> !registry.names().contains("hello"));
+        System.out.printf("hello-tool gone %d ms after removal%n", (System.nanoTime() - r0) / 1_000_000);
+        await().atMost(Duration.ofSeconds(3)).until(() -> {
+            try {
+                call();
+                return false;
+            } catch (UnknownToolException e) {
+                return true;
+            }
+        });
+    }
+
+    private ToolCallResult call() throws Exception {
+        return registry.invoke("hello", Map.of("name", "x"), "itest");
+    }
+
+    /** Copies to a temporary name, then renames into place, so FileInstall never sees half a jar. */
+    private static void drop(Path jar, Path target, Path work) throws IOException {
+        Path tmp = work.resolve("staging.tmp");
+        Files.copy(jar, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The same jar with another Bundle-Version. */
+    private static Path withVersion(Path jar, String version, Path work) throws IOException {
+        Path out = work.resolve("hello-tool-" + version + "-" + System.nanoTime() + ".jar");
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
+            Manifest mf = new Manifest(in.getManifest());
+            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), version);
+            try (JarOutputStream jos = new JarOutputStream(Files.newOutputStream(out), mf)) {
+                for (JarEntry e; (e = in.getNextJarEntry()) != null; ) {
+                    jos.putNextEntry(new JarEntry(e.getName()));
+                    jos.write(readAll(in));
+                    jos.closeEntry();
+                }
+            }
+        }
+        return out;
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        in.transferTo(b);
+        return b.toByteArray();
+    }
+}

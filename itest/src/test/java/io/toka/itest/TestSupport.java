@@ -1,0 +1,120 @@
+package io.toka.itest;
+
+import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.toka.tool.Tool;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import javax.inject.Inject;
+import org.junit.After;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+
+/** Boots the real Toka distribution (karaf-assembly's tar.gz) once per test class. */
+public abstract class TestSupport {
+
+    static final String HTTP_PORT = System.getProperty("toka.http.port", "28181");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    protected BundleContext bundleContext;
+
+    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Configuration
+    public Option[] config() {
+        String repo = System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository");
+        String port = System.getProperty("toka.http.port", "28181");
+        return new Option[] {
+            karafDistributionConfiguration()
+                    .frameworkUrl(new File(System.getProperty("toka.assembly")).toURI().toString())
+                    .karafVersion(System.getProperty("karaf.version"))
+                    .name("toka")
+                    .unpackDirectory(new File("target/exam"))
+                    .useDeployFolder(false),
+            configureConsole().ignoreLocalConsole(),
+            logLevel(LogLevel.WARN),
+            systemTimeout(120_000),
+            editConfigurationFilePut("etc/org.apache.felix.http.cfg", "org.osgi.service.http.port", port),
+            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", System.getProperty("toka.ssh.port", "28101")),
+            editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository", repo),
+            systemProperty("toka.http.port").value(port),
+            systemProperty("toka.hello.jar").value(new File(System.getProperty("toka.hello.jar")).getAbsolutePath()),
+            mavenBundle("org.hamcrest", "hamcrest", "2.2"),
+            mavenBundle("org.awaitility", "awaitility", "4.3.0"),
+        };
+    }
+
+    /** Registers a Tool service from the test probe; unregistered after the test. */
+    protected ServiceRegistration<Tool> registerTool(String name, Tool tool, int ranking) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(Tool.NAME, name);
+        props.put(Constants.SERVICE_RANKING, ranking);
+        ServiceRegistration<Tool> reg = bundleContext.registerService(Tool.class, tool, props);
+        registrations.add(reg);
+        return reg;
+    }
+
+    @After
+    public void unregisterTools() {
+        for (ServiceRegistration<?> r : registrations) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the test unregistered it itself
+            }
+        }
+        registrations.clear();
+    }
+
+    /** A response: status, content type and parsed JSON body. */
+    protected record Response(int status, String contentType, JsonNode body) {
+    }
+
+    protected Response get(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(uri(path)).GET().build());
+    }
+
+    protected Response post(String path, String contentType, byte[] body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return send(b.build());
+    }
+
+    protected Response postJson(String path, String json) throws IOException, InterruptedException {
+        return post(path, "application/json", json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private Response send(HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        JsonNode body = r.body().length == 0 ? null : JSON.readTree(r.body());
+        return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), body);
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + HTTP_PORT + path);
+    }
+}
