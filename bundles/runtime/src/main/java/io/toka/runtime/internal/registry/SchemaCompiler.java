@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.PathType;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
@@ -26,7 +27,8 @@ final class SchemaCompiler {
         // A remote $ref would let any tool bundle make the registry fetch URLs: schemas must be self-contained.
         this.factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
                 b -> b.schemaLoaders(l -> l.values(list -> list.add(0, DisallowSchemaLoader.getInstance()))));
-        this.config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
+        // describe() reads "$.a.b" locations; the library's default for 2020-12 is JSON Pointer ("/a/b")
+        this.config = SchemaValidatorsConfig.builder().pathType(PathType.LEGACY).formatAssertionsEnabled(true).build();
     }
 
     /**

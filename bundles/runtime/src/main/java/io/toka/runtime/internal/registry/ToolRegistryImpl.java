@@ -25,14 +25,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.Constants;
@@ -89,7 +84,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     private final BundleContext context;
     private final Config config;
     private final SchemaCompiler schemas;
-    private final ThreadPoolExecutor executor;
+    private final CallExecutor executor;
     private final Map<ServiceReference<Tool>, ToolEntry> entries = new ConcurrentHashMap<>();
     /** Name → entries, best first. Replaced wholesale on every service event; readers never lock. */
     private volatile Map<String, List<ToolEntry>> index = Map.of();
@@ -108,13 +103,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         this.context = context;
         this.config = config;
         this.schemas = new SchemaCompiler(new ObjectMapper());
-        AtomicInteger threadIds = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(0, config.maxThreads(), 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                r -> {
-                    Thread t = new Thread(r, "toka-tool-" + threadIds.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.executor = new CallExecutor(config.maxThreads(), "toka-tool-");
         context.addBundleListener(bundleListener);
         this.tracker = new ServiceTracker<>(context, Tool.class, new Customizer());
         tracker.open(true);
@@ -125,7 +114,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     void deactivate() {
         tracker.close();
         context.removeBundleListener(bundleListener);
-        executor.shutdownNow();
+        executor.shutdown();
         synchronized (changed) {
             changed.notifyAll();
         }
@@ -211,7 +200,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             }
             Duration timeout = prepared.descriptor().timeout();
             ToolInvocation invocation = new ToolInvocation(args, caller, Instant.now().plus(timeout));
-            Future<ToolResult> future;
+            CallExecutor.Call<ToolResult> future;
             try {
                 future = executor.submit(() -> {
                     try {
@@ -235,22 +224,22 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         }
     }
 
-    private ToolCallResult await(ToolEntry entry, Future<ToolResult> future, Duration timeout, long start) {
+    private ToolCallResult await(ToolEntry entry, CallExecutor.Call<ToolResult> future, Duration timeout, long start) {
         String version = versionOf(entry);
         try {
-            ToolResult r = future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            ToolResult r = future.await(timeout.toNanos());
             return new ToolCallResult(r.isSuccess() ? Status.SUCCESS : Status.FAILURE, r, System.nanoTime() - start, version);
         } catch (TimeoutException e) {
-            future.cancel(true);
+            future.cancel();
             return new ToolCallResult(Status.TIMEOUT, ToolResult.failure("tool '" + entry.name + "' timed out after "
                     + human(timeout)), System.nanoTime() - start, version);
         } catch (InterruptedException e) {
-            future.cancel(true);
+            future.cancel();
             Thread.currentThread().interrupt();
             return failed(entry, start, "the call of tool '" + entry.name + "' was interrupted");
-        } catch (ExecutionException e) {
-            // run() turns every Throwable into a result, so this means the pool itself failed
-            return failed(entry, start, internalError(entry.name, e.getCause()));
+        } catch (Exception e) {
+            // run() turns every Throwable into a result, so this means the executor itself failed
+            return failed(entry, start, internalError(entry.name, e));
         }
     }
 
@@ -472,11 +461,20 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         }
 
         @Override
-        public void modifiedService(ServiceReference<Tool> reference, ToolEntry entry) {
+        public void modifiedService(ServiceReference<Tool> reference, ToolEntry tracked) {
+            // after a rename, entries holds a newer entry than the one the tracker keeps
+            ToolEntry entry = entries.getOrDefault(reference, tracked);
             Object name = reference.getProperty(Tool.NAME);
             if (!entry.name.equals(name)) {
-                // a renamed service is a different tool: drop it and let the tracker add it again
-                tracker.remove(reference);
+                // A renamed service is a different tool. The tracker would only add it again on a later
+                // event, so re-add it here; an invalid new name drops it.
+                ToolEntry renamed = addingService(reference);
+                if (renamed == null) {
+                    tracker.remove(reference);
+                    return;
+                }
+                renamed.retired = entry.retired;
+                entry.release();
                 return;
             }
             entry.ranking = ToolEntry.rankingOf(reference);
@@ -484,8 +482,9 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         }
 
         @Override
-        public void removedService(ServiceReference<Tool> reference, ToolEntry entry) {
-            entries.remove(reference);
+        public void removedService(ServiceReference<Tool> reference, ToolEntry tracked) {
+            ToolEntry current = entries.remove(reference);
+            ToolEntry entry = current != null ? current : tracked;
             boolean stillThere = entries.values().stream().anyMatch(e -> e.name.equals(entry.name) && !e.retired);
             if (!stillThere && !entry.retired && !leavingBundles.contains(entry.bundleId) && config.swapWaitMillis() > 0) {
                 departures.put(entry.name, new Departure(entry.bundleId,
