@@ -1,6 +1,8 @@
 package io.toka.runtime.internal.registry;
 
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +35,8 @@ final class CallExecutor {
     private final AtomicInteger ids = new AtomicInteger();
     /** Idle workers, most recently used first (its caches are warm). */
     private final ConcurrentLinkedDeque<Worker> idle = new ConcurrentLinkedDeque<>();
+    /** Every live worker, idle or busy, so that shutdown can reach running calls. */
+    private final Set<Worker> workers = ConcurrentHashMap.newKeySet();
     private volatile boolean shutdown;
 
     CallExecutor(int maxThreads, String threadPrefix) {
@@ -61,6 +65,7 @@ final class CallExecutor {
             }
             if (threads.compareAndSet(n, n + 1)) {
                 Worker fresh = new Worker(call);
+                workers.add(fresh);
                 Thread t = new Thread(fresh, threadPrefix + ids.incrementAndGet());
                 t.setDaemon(true);
                 t.start();
@@ -75,6 +80,9 @@ final class CallExecutor {
         shutdown = true;
         for (Worker w; (w = idle.pollFirst()) != null; ) {
             w.retire();
+        }
+        for (Worker w : workers) {
+            w.cancelCurrent();
         }
     }
 
@@ -195,6 +203,13 @@ final class CallExecutor {
             return true;
         }
 
+        void cancelCurrent() {
+            Call<?> call = slot.get();
+            if (call != null && call != RETIRED) {
+                call.cancel();
+            }
+        }
+
         void retire() {
             if (slot.compareAndSet(null, RETIRED)) {
                 Thread t = thread;
@@ -225,6 +240,7 @@ final class CallExecutor {
                 }
             } finally {
                 idle.remove(this);
+                workers.remove(this);
                 threads.decrementAndGet();
             }
         }

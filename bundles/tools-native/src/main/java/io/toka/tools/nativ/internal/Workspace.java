@@ -15,6 +15,8 @@ import java.nio.file.Path;
 final class Workspace {
 
     private final Path root;
+    /** The root as configured, which may reach {@link #root} through a link; absolute user paths may use it. */
+    private final Path configuredRoot;
 
     /**
      * @param root the workspace root; created if missing
@@ -24,6 +26,7 @@ final class Workspace {
         try {
             Files.createDirectories(root);
             this.root = root.toRealPath();
+            this.configuredRoot = root.toAbsolutePath().normalize();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot use workspace root " + root, e);
         }
@@ -64,6 +67,9 @@ final class Workspace {
             }
         }
         Path candidate = (p.isAbsolute() ? p : root.resolve(p)).normalize();
+        if (!candidate.startsWith(root) && candidate.startsWith(configuredRoot)) {
+            candidate = root.resolve(configuredRoot.relativize(candidate));
+        }
         if (!candidate.startsWith(root)) {
             throw new ToolException("path '" + userPath + "' is outside the workspace root");
         }
