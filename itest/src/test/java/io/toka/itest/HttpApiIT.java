@@ -156,6 +156,27 @@ public class HttpApiIT extends TestSupport {
     }
 
     @Test
+    public void aToolWithAnInvalidSchemaFailsWithoutBlamingTheCaller() throws Exception {
+        io.toka.tool.ToolDescriptor d = io.toka.tool.ToolDescriptor.builder("itest-bad-schema")
+                .inputSchema("{\"type\": 42}").build();
+        registerTool("itest-bad-schema", new io.toka.tool.Tool() {
+            @Override
+            public io.toka.tool.ToolDescriptor descriptor() {
+                return d;
+            }
+
+            @Override
+            public io.toka.tool.ToolResult invoke(io.toka.tool.ToolInvocation invocation) {
+                return io.toka.tool.ToolResult.success("must not run");
+            }
+        }, 0);
+        Response r = postJson("/api/v1/tools/itest-bad-schema/invoke", "{\"arguments\":{}}");
+        assertEquals(200, r.status());
+        assertFalse(r.body().get("success").asBoolean());
+        assertTrue(r.body().get("output").asText(), r.body().get("output").asText().contains("not a valid JSON Schema"));
+    }
+
+    @Test
     public void higherRankingWinsAndTheLoserIsShadowed() throws Exception {
         registerTool("itest-dup", TestTools.constant("itest-dup", "1.0.0", "low"), 0);
         registerTool("itest-dup", TestTools.constant("itest-dup", "2.0.0", "high"), 10);

@@ -11,7 +11,7 @@ public final class InvalidArgumentsException extends ToolCallException {
 
     /**
      * @param toolName the tool
-     * @param violations one line per violation, each naming the argument, e.g. {@code $.path: is missing}
+     * @param violations one line per violation, each naming the argument, e.g. {@code argument 'path': integer found, string expected}
      */
     public InvalidArgumentsException(String toolName, List<String> violations) {
         super("invalid arguments for tool '" + toolName + "': " + String.join("; ", violations));

@@ -6,10 +6,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.PathType;
+import com.networknt.schema.SchemaId;
+import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import com.networknt.schema.resource.DisallowSchemaLoader;
+import com.networknt.schema.resource.SchemaLoader;
+import java.io.FileNotFoundException;
+import java.io.InputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +25,13 @@ import java.util.Set;
 /** Compiles tool input schemas (JSON Schema 2020-12 unless {@code $schema} says otherwise) and validates arguments. */
 final class SchemaCompiler {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaCompiler.class);
+
     private final ObjectMapper mapper;
     private final JsonSchemaFactory factory;
     private final SchemaValidatorsConfig config;
+    /** The 2020-12 meta-schema, so that a schema like {"type": 42} is refused when loaded, not blamed on callers. */
+    private final JsonSchema metaSchema;
 
     SchemaCompiler(ObjectMapper mapper) {
         this.mapper = mapper;
@@ -29,6 +40,40 @@ final class SchemaCompiler {
                 b -> b.schemaLoaders(l -> l.values(list -> list.add(0, DisallowSchemaLoader.getInstance()))));
         // describe() reads "$.a.b" locations; the library's default for 2020-12 is JSON Pointer ("/a/b")
         this.config = SchemaValidatorsConfig.builder().pathType(PathType.LEGACY).formatAssertionsEnabled(true).build();
+        this.metaSchema = loadMetaSchema(config);
+    }
+
+    /**
+     * The 2020-12 meta-schema and its vocabularies ship inside the validator jar as {@code classpath:} resources,
+     * but the library's classpath loader asks the thread context class loader, which in OSGi cannot see them: read
+     * them through the validator bundle's own class loader instead.
+     */
+    private static JsonSchema loadMetaSchema(SchemaValidatorsConfig config) {
+        ClassLoader validatorLoader = JsonSchemaFactory.class.getClassLoader();
+        SchemaLoader fromValidatorBundle = iri -> {
+            String uri = iri.toString();
+            if (!uri.startsWith("classpath:")) {
+                return null;
+            }
+            String name = uri.substring("classpath:".length()).replaceFirst("^/", "");
+            return () -> {
+                InputStream in = validatorLoader.getResourceAsStream(name);
+                if (in == null) {
+                    throw new FileNotFoundException(uri);
+                }
+                return in;
+            };
+        };
+        try {
+            JsonSchema meta = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
+                            b -> b.schemaLoaders(l -> l.values(list -> list.add(0, fromValidatorBundle))))
+                    .getSchema(SchemaLocation.of(SchemaId.V202012), config);
+            meta.initializeValidators(); // loads the vocabulary meta-schemas now, not on the first tool call
+            return meta;
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot load the JSON Schema 2020-12 meta-schema; tool schemas are not checked against it", e);
+            return null;
+        }
     }
 
     /**
@@ -45,6 +90,16 @@ final class SchemaCompiler {
         }
         if (node == null || !(node.isObject() || node.isBoolean())) {
             throw new IllegalArgumentException("a schema must be a JSON object or boolean");
+        }
+        // schemas of other drafts (an explicit older $schema) are checked by the validator itself
+        boolean draft202012 = !node.has("$schema") || SchemaId.V202012.equals(node.path("$schema").asText());
+        if (metaSchema != null && node.isObject() && draft202012) {
+            List<String> problems = new ArrayList<>();
+            metaSchema.validate(node).forEach(m -> problems.add(m.getMessage()));
+            if (!problems.isEmpty()) {
+                problems.sort(null);
+                throw new IllegalArgumentException("not a valid JSON Schema 2020-12: " + String.join("; ", problems));
+            }
         }
         try {
             JsonSchema schema = factory.getSchema(node, config);

@@ -365,13 +365,14 @@ class ToolRegistryInvokeTest extends RegistryTestSupport {
         schemas.put("not-json", "{\"type\": ");
         schemas.put("array", "[\"type\", \"object\"]");
         schemas.put("number", "42");
+        schemas.put("bad-keyword", "{\"type\": 42}");
         for (var e : schemas.entrySet()) {
             registerTool(new TestTool(ToolDescriptor.builder(e.getKey()).inputSchema(e.getValue()).build(),
                     inv -> ToolResult.success("ran")));
         }
         startRegistry();
 
-        for (String name : List.of("not-json", "array", "number")) {
+        for (String name : List.of("not-json", "array", "number", "bad-keyword")) {
             ToolCallResult r = call(name, Map.of());
             assertThat(r.status()).as(name).isEqualTo(Status.FAILURE);
             assertThat(r.result().output()).as(name)
@@ -379,5 +380,6 @@ class ToolRegistryInvokeTest extends RegistryTestSupport {
         }
         assertThat(call("not-json", Map.of()).result().output()).contains("not valid JSON");
         assertThat(call("array", Map.of()).result().output()).contains("must be a JSON object or boolean");
+        assertThat(call("bad-keyword", Map.of()).result().output()).contains("not a valid JSON Schema 2020-12");
     }
 }
