@@ -159,17 +159,7 @@ public class HttpApiIT extends TestSupport {
     public void aToolWithAnInvalidSchemaFailsWithoutBlamingTheCaller() throws Exception {
         io.toka.tool.ToolDescriptor d = io.toka.tool.ToolDescriptor.builder("itest-bad-schema")
                 .inputSchema("{\"type\": 42}").build();
-        registerTool("itest-bad-schema", new io.toka.tool.Tool() {
-            @Override
-            public io.toka.tool.ToolDescriptor descriptor() {
-                return d;
-            }
-
-            @Override
-            public io.toka.tool.ToolResult invoke(io.toka.tool.ToolInvocation invocation) {
-                return io.toka.tool.ToolResult.success("must not run");
-            }
-        }, 0);
+        registerTool("itest-bad-schema", TestTools.of(d, inv -> io.toka.tool.ToolResult.success("must not run")), 0);
         Response r = postJson("/api/v1/tools/itest-bad-schema/invoke", "{\"arguments\":{}}");
         assertEquals(200, r.status());
         assertFalse(r.body().get("success").asBoolean());

@@ -62,7 +62,7 @@ final class ToolEntry {
                 s = service;
                 if (s == null) {
                     if (released) {
-                        throw new IllegalStateException("tool '" + name + "' has been unregistered");
+                        throw new Gone(name);
                     }
                     s = context.getService(reference);
                     if (s == null) {
@@ -104,6 +104,15 @@ final class ToolEntry {
             } catch (IllegalStateException alreadyGone) {
                 // the registering bundle or our own context is already stopped
             }
+        }
+    }
+
+    /** The service left between selection and use; the caller should pick again. */
+    static final class Gone extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        Gone(String name) {
+            super("tool '" + name + "' has been unregistered");
         }
     }
 

@@ -177,15 +177,29 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     public ToolCallResult invoke(String name, Map<String, Object> arguments, String caller)
             throws UnknownToolException, InvalidArgumentsException {
         long start = System.nanoTime();
-        ToolEntry entry = enter(name);
+        ToolEntry picked;
+        Tool pickedTool;
+        Prepared pickedPrepared;
+        while (true) {
+            picked = enter(name);
+            try {
+                pickedTool = picked.service();
+                pickedPrepared = picked.prepared(schemas);
+                break;
+            } catch (ToolEntry.Gone gone) {
+                // unregistered after we picked it (an in-place update): pick again, waiting for the replacement
+                exit(picked);
+            } catch (RuntimeException e) {
+                exit(picked);
+                return new ToolCallResult(Status.FAILURE, ToolResult.failure(internalError(name, e)),
+                        System.nanoTime() - start, picked.bundleVersion);
+            }
+        }
+        final ToolEntry entry = picked;
+        final Tool tool = pickedTool;
+        final Prepared prepared = pickedPrepared;
         boolean handedOff = false;
         try {
-            Prepared prepared;
-            try {
-                prepared = entry.prepared(schemas);
-            } catch (RuntimeException e) {
-                return failed(entry, start, internalError(name, e));
-            }
             if (prepared.problem() != null) {
                 return failed(entry, start, prepared.problem());
             }
@@ -204,7 +218,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             try {
                 future = executor.submit(() -> {
                     try {
-                        return run(entry, invocation);
+                        return run(entry, tool, invocation);
                     } finally {
                         entry.permits.release();
                         exit(entry);
@@ -243,9 +257,9 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         }
     }
 
-    private static ToolResult run(ToolEntry entry, ToolInvocation invocation) {
+    private static ToolResult run(ToolEntry entry, Tool tool, ToolInvocation invocation) {
         try {
-            ToolResult r = entry.service().invoke(invocation);
+            ToolResult r = tool.invoke(invocation);
             return r != null ? r : ToolResult.failure("tool '" + entry.name + "' returned no result");
         } catch (ToolException e) {
             LOG.debug("Tool {} failed: {}", entry, e.getMessage(), e);
