@@ -1,0 +1,31 @@
+package io.toka.security;
+
+/** The permission strings Toka checks. They are Shiro wildcard permissions: {@code tool:*} implies every tool permission. */
+public final class Permissions {
+
+    /** List and describe tools. */
+    public static final String TOOL_READ = "tool:read";
+    /** Issue new root tokens. */
+    public static final String TOKEN_ISSUE = "token:issue";
+    /** Revoke any token (its issuer may always revoke it). */
+    public static final String TOKEN_REVOKE = "token:revoke";
+    /** List signing keys (ids and dates only). */
+    public static final String KEY_READ = "key:read";
+    /** Rotate the signing key. */
+    public static final String KEY_ROTATE = "key:rotate";
+    /** Everything. */
+    public static final String ALL = "*";
+
+    private Permissions() {
+    }
+
+    /**
+     * The permission to call one tool.
+     *
+     * @param tool the tool name
+     * @return {@code tool:invoke:<tool>}
+     */
+    public static String toolInvoke(String tool) {
+        return "tool:invoke:" + tool;
+    }
+}

@@ -1,0 +1,132 @@
+package io.toka.security.internal;
+
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import io.toka.security.RateLimitDecision;
+import io.toka.security.RateLimiter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Bucket4j token buckets, one per subject (and one per subject and tool when configured): a bucket holds
+ * {@code burst} requests and refills {@code requestsPerMinute} per minute, greedily. Idle, full buckets are dropped.
+ * A configuration change replaces the component, so buckets restart full.
+ */
+@Component(service = RateLimiter.class, configurationPid = RateLimiterImpl.PID)
+@Designate(ocd = RateLimiterImpl.Config.class)
+public final class RateLimiterImpl implements RateLimiter {
+
+    /** Configuration PID. */
+    public static final String PID = "io.toka.ratelimit";
+
+    /** Rate limit configuration. */
+    @ObjectClassDefinition(name = "Toka rate limits", description = "Token buckets per subject.")
+    public @interface Config {
+        @AttributeDefinition(name = "Requests per minute", description = "Sustained rate per subject.", min = "1")
+        int requestsPerMinute() default 100;
+
+        @AttributeDefinition(name = "Burst", description = "Requests a subject may make at once.", min = "1")
+        int burst() default 10;
+
+        @AttributeDefinition(name = "Per-tool buckets",
+                description = "Also limit each subject's calls of each tool separately, with the same numbers.")
+        boolean perTool() default false;
+
+        @AttributeDefinition(name = "Enabled", description = "Off: every request is allowed (headers still sent).")
+        boolean enabled() default true;
+    }
+
+    private final int perMinute;
+    private final int burst;
+    private final boolean perTool;
+    private final boolean enabled;
+    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService sweeper;
+
+    @Activate
+    public RateLimiterImpl(Config config) {
+        this(config.requestsPerMinute(), config.burst(), config.perTool(), config.enabled(), true);
+    }
+
+    RateLimiterImpl(int perMinute, int burst, boolean perTool, boolean enabled, boolean sweep) {
+        if (perMinute < 1 || burst < 1) {
+            throw new IllegalArgumentException("requestsPerMinute and burst must be at least 1");
+        }
+        this.perMinute = perMinute;
+        this.burst = burst;
+        this.perTool = perTool;
+        this.enabled = enabled;
+        if (sweep) {
+            sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "toka-ratelimit-sweeper");
+                t.setDaemon(true);
+                return t;
+            });
+            sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.MINUTES);
+        } else {
+            sweeper = null;
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+    }
+
+    @Override
+    public RateLimitDecision tryAcquire(String subject) {
+        return take("s:" + subject);
+    }
+
+    @Override
+    public Optional<RateLimitDecision> tryAcquire(String subject, String tool) {
+        return perTool ? Optional.of(take("t:" + subject + "\u0000" + tool)) : Optional.empty();
+    }
+
+    private RateLimitDecision take(String key) {
+        if (!enabled) {
+            return new RateLimitDecision(true, perMinute, burst, 0, 0);
+        }
+        Bucket bucket = buckets.computeIfAbsent(key, k -> newBucket());
+        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        long reset = seconds(probe.getNanosToWaitForReset());
+        if (probe.isConsumed()) {
+            return new RateLimitDecision(true, perMinute, probe.getRemainingTokens(), reset, 0);
+        }
+        return new RateLimitDecision(false, perMinute, 0, reset, Math.max(1, seconds(probe.getNanosToWaitForRefill())));
+    }
+
+    private Bucket newBucket() {
+        return Bucket.builder()
+                .addLimit(limit -> limit.capacity(burst).refillGreedy(perMinute, Duration.ofMinutes(1)))
+                .build();
+    }
+
+    private static long seconds(long nanos) {
+        return (nanos + 999_999_999L) / 1_000_000_000L;
+    }
+
+    /** Drops buckets that are full again: their subjects are idle. */
+    void sweep() {
+        for (String key : buckets.keySet()) {
+            buckets.computeIfPresent(key, (k, b) -> b.getAvailableTokens() >= burst ? null : b);
+        }
+    }
+
+    int bucketCount() {
+        return buckets.size();
+    }
+}
