@@ -39,6 +39,29 @@ import org.osgi.framework.launch.Framework;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class RegistryDispatchBenchmark {
 
+    /** A caller holding every permission; authorization itself is measured by TokenVerificationBenchmark. */
+    static final io.toka.security.SecurityContext CALLER = new io.toka.security.SecurityContext() {
+        @Override
+        public String subject() {
+            return "bench";
+        }
+
+        @Override
+        public java.util.Optional<io.toka.security.TokenClaims> token() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public boolean isPermitted(String permission) {
+            return true;
+        }
+
+        @Override
+        public void authorize(String action, java.util.Collection<String> permissions) {
+        }
+    };
+
+
     static final String SCHEMA = """
             {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
              "properties": {"name": {"type": "string", "maxLength": 100}}, "required": ["name"],
@@ -98,7 +121,7 @@ public class RegistryDispatchBenchmark {
 
     @Benchmark
     public ToolCallResult registry() throws Exception {
-        return registry.invoke("noop", arguments, "bench");
+        return registry.invoke("noop", arguments, CALLER);
     }
 
     /** The registry's defaults, as ConfigAdmin would give them. */

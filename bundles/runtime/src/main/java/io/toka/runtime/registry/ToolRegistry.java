@@ -3,6 +3,8 @@ package io.toka.runtime.registry;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import io.toka.security.AccessDeniedException;
+import io.toka.security.SecurityContext;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -38,17 +40,19 @@ public interface ToolRegistry {
     Optional<RegisteredTool> find(String name);
 
     /**
-     * Calls a tool: finds the winning service, validates the arguments against its input schema and runs it
-     * under its timeout on a registry thread. Never throws for a failure inside the tool: an exception, a
+     * Calls a tool: finds the winning service, checks that the caller holds {@code tool:invoke:<name>} and every
+     * permission the tool requires (the decision is audited), validates the arguments against its input schema and
+     * runs it under its timeout on a registry thread. Never throws for a failure inside the tool: an exception, a
      * {@code null} result or a timeout all become a failed {@link ToolCallResult}, without stack traces.
      *
      * @param name the tool name
      * @param arguments the JSON arguments (String, Number, Boolean, List, Map or null values)
-     * @param caller the caller's identity, e.g. a token subject
+     * @param caller the authenticated caller; its subject is passed to the tool
      * @return the outcome
      * @throws UnknownToolException if no tool has that name
+     * @throws AccessDeniedException if the caller lacks a permission; the message names it
      * @throws InvalidArgumentsException if the arguments do not satisfy the tool's input schema
      */
-    ToolCallResult invoke(String name, Map<String, Object> arguments, String caller)
+    ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller)
             throws UnknownToolException, InvalidArgumentsException;
 }

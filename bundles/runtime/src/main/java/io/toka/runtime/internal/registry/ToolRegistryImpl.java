@@ -8,6 +8,8 @@ import io.toka.runtime.registry.ToolCallResult.Status;
 import io.toka.runtime.registry.ToolProvider;
 import io.toka.runtime.registry.ToolRegistry;
 import io.toka.runtime.registry.UnknownToolException;
+import io.toka.security.Permissions;
+import io.toka.security.SecurityContext;
 import io.toka.tool.Tool;
 import io.toka.tool.ToolDescriptor;
 import io.toka.tool.ToolException;
@@ -174,7 +176,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     // ---------------------------------------------------------------- calls
 
     @Override
-    public ToolCallResult invoke(String name, Map<String, Object> arguments, String caller)
+    public ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller)
             throws UnknownToolException, InvalidArgumentsException {
         long start = System.nanoTime();
         ToolEntry picked;
@@ -200,6 +202,10 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         final Prepared prepared = pickedPrepared;
         boolean handedOff = false;
         try {
+            List<String> needed = new ArrayList<>(1 + prepared.descriptor().requiredPermissions().size());
+            needed.add(Permissions.toolInvoke(name));
+            needed.addAll(prepared.descriptor().requiredPermissions());
+            caller.authorize("tool.invoke:" + name, needed);
             if (prepared.problem() != null) {
                 return failed(entry, start, prepared.problem());
             }
@@ -213,7 +219,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                         + " calls are already running; try again later");
             }
             Duration timeout = prepared.descriptor().timeout();
-            ToolInvocation invocation = new ToolInvocation(args, caller, Instant.now().plus(timeout));
+            ToolInvocation invocation = new ToolInvocation(args, caller.subject(), Instant.now().plus(timeout));
             CallExecutor.Call<ToolResult> future;
             try {
                 future = executor.submit(() -> {

@@ -23,6 +23,7 @@ import org.osgi.framework.ServiceRegistration;
 abstract class RegistryTestSupport {
 
     static final String CALLER = "test-caller";
+    static final TestCaller CALLER_CONTEXT = TestCaller.all(CALLER);
 
     @TempDir
     Path tempDir;
@@ -66,11 +67,11 @@ abstract class RegistryTestSupport {
     }
 
     ToolCallResult call(String name, Map<String, Object> arguments) throws Exception {
-        return registry.invoke(name, arguments, CALLER);
+        return registry.invoke(name, arguments, CALLER_CONTEXT);
     }
 
     Future<ToolCallResult> callAsync(String name, Map<String, Object> arguments) {
-        return inBackground(() -> registry.invoke(name, arguments, CALLER));
+        return inBackground(() -> registry.invoke(name, arguments, CALLER_CONTEXT));
     }
 
     <T> Future<T> inBackground(Callable<T> task) {

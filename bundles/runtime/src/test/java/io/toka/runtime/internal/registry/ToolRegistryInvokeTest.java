@@ -85,7 +85,7 @@ class ToolRegistryInvokeTest extends RegistryTestSupport {
         registerTool(tool);
         startRegistry();
 
-        assertThat(registry.invoke("noargs", null, CALLER).result().output()).isEqualTo("args={}");
+        assertThat(registry.invoke("noargs", null, CALLER_CONTEXT).result().output()).isEqualTo("args={}");
     }
 
     @Test
