@@ -7,6 +7,8 @@ import static org.junit.Assert.assertTrue;
 import io.toka.runtime.registry.ToolCallResult;
 import io.toka.runtime.registry.ToolRegistry;
 import io.toka.runtime.registry.UnknownToolException;
+import io.toka.security.SecurityContext;
+import io.toka.security.ShellSecurity;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,6 +46,14 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 public class HotDeployIT extends TestSupport {
 
     @Inject
+    ShellSecurity security;
+
+    /** An itest caller with every permission (the admin role). */
+    private SecurityContext caller() {
+        return security.forRoles("itest", List.of("admin"));
+    }
+
+    @Inject
     ToolRegistry registry;
 
     @Test
@@ -57,9 +67,9 @@ public class HotDeployIT extends TestSupport {
         long t0 = System.nanoTime();
         drop(original, target, work);
         await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10)).ignoreExceptions()
-                .until(() -> registry.invoke("hello", Map.of("name", "Ada"), "itest").isSuccess());
+                .until(() -> registry.invoke("hello", Map.of("name", "Ada"), caller()).isSuccess());
         System.out.printf("hello-tool callable %d ms after the drop%n", (System.nanoTime() - t0) / 1_000_000);
-        assertEquals("Hello, Ada! (hello 1.0.0)", registry.invoke("hello", Map.of("name", "Ada"), "itest").result().output());
+        assertEquals("Hello, Ada! (hello 1.0.0)", registry.invoke("hello", Map.of("name", "Ada"), caller()).result().output());
 
         // 2. swap three times while 4 threads call continuously: no failed call, and each new version answers
         AtomicBoolean stop = new AtomicBoolean();
@@ -134,7 +144,7 @@ public class HotDeployIT extends TestSupport {
     }
 
     private ToolCallResult call() throws Exception {
-        return registry.invoke("hello", Map.of("name", "x"), "itest");
+        return registry.invoke("hello", Map.of("name", "x"), caller());
     }
 
     /** Copies to a temporary name, then renames into place, so FileInstall never sees half a jar. */

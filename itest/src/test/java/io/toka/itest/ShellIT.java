@@ -11,6 +11,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivilegedActionException;
+import java.security.PrivilegedExceptionAction;
+import javax.security.auth.Subject;
+import org.apache.karaf.jaas.boot.principal.RolePrincipal;
+import org.apache.karaf.jaas.boot.principal.UserPrincipal;
 import javax.inject.Inject;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.api.console.SessionFactory;
@@ -37,7 +42,26 @@ public class ShellIT extends TestSupport {
         Files.writeString(ws.resolve("sub/deeper/x.txt"), "x\n");
     }
 
+    /** Runs a command as the logged-in Karaf user "admin" (roles admin, manager, viewer). */
     private String run(String command) throws Exception {
+        return runAs(command, "admin", "admin", "manager", "viewer");
+    }
+
+    /** Runs a command under a JAAS subject, as Karaf's SSH and console do after login. */
+    private String runAs(String command, String user, String... roles) throws Exception {
+        Subject subject = new Subject();
+        subject.getPrincipals().add(new UserPrincipal(user));
+        for (String role : roles) {
+            subject.getPrincipals().add(new RolePrincipal(role));
+        }
+        try {
+            return Subject.doAs(subject, (PrivilegedExceptionAction<String>) () -> runWithoutLogin(command));
+        } catch (PrivilegedActionException e) {
+            throw e.getException();
+        }
+    }
+
+    private String runWithoutLogin(String command) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), out, out);
@@ -47,6 +71,55 @@ public class ShellIT extends TestSupport {
             session.close();
         }
         return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    public void withoutALoginNoTokaCommandRuns() throws Exception {
+        try {
+            runWithoutLogin("toka:tool-list");
+            fail("toka:tool-list ran without a logged-in user");
+        } catch (Exception e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("no logged-in user"));
+        }
+    }
+
+    @Test
+    public void aViewerMayListButNotInvokeOrIssue() throws Exception {
+        assertTrue(runAs("toka:tool-list", "vera", "viewer").contains("file-reader"));
+        for (String cmd : new String[] {"toka:tool-invoke file-reader path=note.txt", "toka:token-issue x tool:read",
+                "toka:key-rotate"}) {
+            try {
+                runAs(cmd, "vera", "viewer");
+                fail(cmd + " ran for a viewer");
+            } catch (Exception e) {
+                assertTrue(cmd + ": " + e.getMessage(), e.getMessage().contains("is required"));
+            }
+        }
+    }
+
+    @Test
+    public void tokensAndKeysFromTheShell() throws Exception {
+        String token = run("toka:token-issue -q --ttl 10m agent-9 tool:invoke:file-reader filesystem:read").trim();
+        assertEquals(token, 3, token.split("\\.").length);
+        String child = run("toka:token-delegate -q --token " + token + " --window 00:00-23:59 tool:invoke:file-reader").trim();
+        assertEquals(child, 3, child.split("\\.").length);
+        try {
+            run("toka:token-delegate --token " + token + " tool:invoke:*");
+            fail("widening delegation was accepted");
+        } catch (Exception e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("tool:invoke:*"));
+        }
+        String info = run("toka:token-issue --ttl 5m agent-10 tool:read");
+        String jti = info.lines().filter(l -> l.startsWith("Id (jti):")).findFirst().orElseThrow()
+                .substring("Id (jti):".length()).trim();
+        assertTrue(run("toka:token-revoke " + jti).contains("Revoked " + jti));
+
+        String before = run("toka:key-list");
+        run("toka:key-rotate");
+        String after = run("toka:key-list");
+        assertTrue(after, after.contains("retired"));
+        assertTrue(after, after.lines().count() > before.lines().count());
+        assertFalse("key material must never be shown", after.contains("secret"));
     }
 
     @Test

@@ -14,6 +14,8 @@ import io.toka.tool.Tool;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -59,6 +61,9 @@ public abstract class TestSupport {
             editConfigurationFilePut("etc/org.apache.felix.http.cfg", "org.osgi.service.http.port", port),
             editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", System.getProperty("toka.ssh.port", "28101")),
             editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository", repo),
+            // the tests send many requests as admin; SecurityIT lowers the limits itself to test 429
+            editConfigurationFilePut("etc/io.toka.ratelimit.cfg", "requestsPerMinute", "1000000"),
+            editConfigurationFilePut("etc/io.toka.ratelimit.cfg", "burst", "100000"),
             systemProperty("toka.http.port").value(port),
             systemProperty("toka.hello.jar").value(new File(System.getProperty("toka.hello.jar")).getAbsolutePath()),
             mavenBundle("org.hamcrest", "hamcrest", "2.2"),
@@ -88,30 +93,58 @@ public abstract class TestSupport {
         registrations.clear();
     }
 
-    /** A response: status, content type and parsed JSON body. */
-    protected record Response(int status, String contentType, JsonNode body) {
+    /** A response: status, content type, headers and parsed JSON body. */
+    protected record Response(int status, String contentType, JsonNode body, java.net.http.HttpHeaders headers) {
+        String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
     }
 
+    /** The bootstrap admin token (permission *) that Toka writes to data/toka/admin.token at first start. */
+    protected String adminToken() {
+        Path file = Path.of(System.getProperty("karaf.data"), "toka", "admin.token");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.isRegularFile(file)
+                && Files.size(file) > 0);
+        try {
+            return Files.readString(file).trim();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** GET as admin. */
     protected Response get(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).GET().build());
+        return request("GET", path, adminToken(), null, null);
     }
 
+    /** POST as admin. */
     protected Response post(String path, String contentType, byte[] body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        return request("POST", path, adminToken(), contentType, body);
+    }
+
+    /** POST JSON as admin. */
+    protected Response postJson(String path, String json) throws IOException, InterruptedException {
+        return postJson(path, json, adminToken());
+    }
+
+    protected Response postJson(String path, String json, String token) throws IOException, InterruptedException {
+        return request("POST", path, token, "application/json", json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Any request; {@code token} may be {@code null} for none. */
+    protected Response request(String method, String path, String token, String contentType, byte[] body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).method(method,
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
-        return send(b.build());
-    }
-
-    protected Response postJson(String path, String json) throws IOException, InterruptedException {
-        return post(path, "application/json", json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
-
-    private Response send(HttpRequest request) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        JsonNode body = r.body().length == 0 ? null : JSON.readTree(r.body());
-        return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), body);
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        JsonNode json = r.body().length == 0 ? null : JSON.readTree(r.body());
+        return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), json, r.headers());
     }
 
     private static URI uri(String path) {

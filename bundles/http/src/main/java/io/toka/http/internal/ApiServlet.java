@@ -12,16 +12,25 @@ import io.toka.runtime.registry.ToolCallResult;
 import io.toka.runtime.registry.ToolProvider;
 import io.toka.runtime.registry.ToolRegistry;
 import io.toka.runtime.registry.UnknownToolException;
+import io.toka.security.AccessDeniedException;
+import io.toka.security.AuditEvent;
+import io.toka.security.AuditLog;
+import io.toka.security.AuthenticationException;
+import io.toka.security.KeyService;
+import io.toka.security.Permissions;
+import io.toka.security.RateLimitDecision;
+import io.toka.security.RateLimiter;
+import io.toka.security.SecurityContext;
+import io.toka.security.TokenService;
 import io.toka.tool.ToolDescriptor;
-import io.toka.tool.ToolInvocation;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
-import java.util.Iterator;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import javax.servlet.Servlet;
 import javax.servlet.http.HttpServlet;
@@ -37,8 +46,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The JSON API under {@code /api/v1}: health, tool listing and tool calls. Every error is an RFC 9457
- * {@code application/problem+json} body without stack traces.
+ * The JSON API under {@code /api/v1}: health, tools, tool calls, tokens and keys. Everything except
+ * {@code GET /health} needs {@code Authorization: Bearer <capability token>} (401 otherwise, with one generic body
+ * for every refusal), is rate limited per subject (429, with {@code X-RateLimit-*} headers on every answer) and is
+ * checked against the caller's permissions (403). Every error is an RFC 9457 {@code application/problem+json} body
+ * without stack traces.
  */
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern(ApiServlet.ROOT + "/*")
@@ -47,20 +59,27 @@ public final class ApiServlet extends HttpServlet {
 
     static final String ROOT = "/api/v1";
 
-    /** Largest request body accepted. */
-    static final int MAX_BODY_BYTES = 1024 * 1024;
-
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ApiServlet.class);
-    private static final String JSON = "application/json";
+
+    private static final List<String> READ = List.of(Permissions.TOOL_READ);
 
     private final transient ToolRegistry registry;
+    private final transient TokenService tokens;
+    private final transient RateLimiter rateLimiter;
+    private final transient AuditLog audit;
+    private final transient TokenApi tokenApi;
     private final transient ObjectMapper mapper;
     private final String version;
 
     @Activate
-    public ApiServlet(BundleContext context, @Reference ToolRegistry registry) {
+    public ApiServlet(BundleContext context, @Reference ToolRegistry registry, @Reference TokenService tokens,
+            @Reference KeyService keys, @Reference RateLimiter rateLimiter, @Reference AuditLog audit) {
         this.registry = registry;
+        this.tokens = tokens;
+        this.rateLimiter = rateLimiter;
+        this.audit = audit;
+        this.tokenApi = new TokenApi(tokens, keys);
         this.mapper = new ObjectMapper()
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -70,91 +89,133 @@ public final class ApiServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Exchange x = new Exchange(req, resp, mapper);
         try {
-            route(req, resp);
+            route(x);
+        } catch (Exchange.Rejected e) {
+            x.problem(e.problem);
+        } catch (AccessDeniedException e) {
+            x.problem(Problem.forbidden(e.getMessage()));
         } catch (RuntimeException e) {
             String ref = UUID.randomUUID().toString().substring(0, 8);
             LOG.error("Request {} {} failed (reference {})", req.getMethod(), req.getRequestURI(), ref, e);
-            problem(req, resp, Problem.internal("the request failed; reference " + ref + " in the Toka log"));
+            x.problem(Problem.internal("the request failed; reference " + ref + " in the Toka log"));
         }
     }
 
-    private void route(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
+    private void route(Exchange x) throws IOException, Exchange.Rejected {
+        String path = x.req.getPathInfo() == null ? "/" : x.req.getPathInfo();
         String[] parts = path.substring(1).split("/", -1);
-        String method = req.getMethod();
         if (path.equals("/health")) {
-            if (allow(req, resp, method, "GET")) {
-                health(resp);
+            if (x.allow("GET")) {
+                health(x);
             }
-        } else if (path.equals("/tools") || path.equals("/tools/")) {
-            if (allow(req, resp, method, "GET")) {
-                json(resp, 200, Map.of("tools", registry.list().stream().map(this::describe).toList()));
+            return;
+        }
+        SecurityContext caller = authenticate(x);
+        if (caller == null || !admit(x, rateLimiter.tryAcquire(caller.subject()))) {
+            return;
+        }
+        if (path.equals("/tools") || path.equals("/tools/")) {
+            if (x.allow("GET")) {
+                caller.authorize("tool.list", READ);
+                x.json(200, Map.of("tools", registry.list().stream().map(this::describe).toList()));
             }
         } else if (parts.length == 2 && parts[0].equals("tools") && !parts[1].isEmpty()) {
-            if (allow(req, resp, method, "GET")) {
+            if (x.allow("GET")) {
+                caller.authorize("tool.read:" + parts[1], READ);
                 RegisteredTool tool = registry.find(parts[1]).orElse(null);
                 if (tool == null) {
-                    problem(req, resp, Problem.unknownTool("unknown tool '" + parts[1] + "'"));
+                    x.problem(Problem.unknownTool("unknown tool '" + parts[1] + "'"));
                 } else {
-                    json(resp, 200, describe(tool));
+                    x.json(200, describe(tool));
                 }
             }
         } else if (parts.length == 3 && parts[0].equals("tools") && parts[2].equals("invoke") && !parts[1].isEmpty()) {
-            if (allow(req, resp, method, "POST")) {
-                invoke(req, resp, parts[1]);
+            if (x.allow("POST")) {
+                invoke(x, caller, parts[1]);
             }
-        } else {
-            problem(req, resp, Problem.notFound("no resource at " + ROOT + path));
+        } else if (!tokenApi.route(x, caller, parts)) {
+            x.problem(Problem.notFound("no resource at " + ROOT + path));
         }
     }
 
-    private void health(HttpServletResponse resp) throws IOException {
+    /** The caller of a {@code Bearer} token, or {@code null} after answering 401 (the same body for every refusal). */
+    private SecurityContext authenticate(Exchange x) throws IOException {
+        String header = x.req.getHeader("Authorization");
+        String raw = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        try {
+            if (raw == null) {
+                throw new AuthenticationException("no Bearer token in the Authorization header");
+            }
+            return tokens.authenticate(raw);
+        } catch (AuthenticationException e) {
+            if (raw == null) {
+                // a refused token is audited by the token service; a missing one is audited here
+                audit.record(new AuditEvent(Instant.now(), "authenticate", "failure", null, null,
+                        e.reason() + " (" + x.req.getMethod() + " " + x.req.getRequestURI() + ")"));
+            }
+            x.resp.setHeader("WWW-Authenticate", "Bearer realm=\"toka\"");
+            x.problem(Problem.unauthorized());
+            return null;
+        }
+    }
+
+    /** Sets the rate-limit headers; answers 429 and returns false if the request is over the limit. */
+    private boolean admit(Exchange x, RateLimitDecision d) throws IOException {
+        x.resp.setHeader("X-RateLimit-Limit", Long.toString(d.limit()));
+        x.resp.setHeader("X-RateLimit-Remaining", Long.toString(d.remaining()));
+        x.resp.setHeader("X-RateLimit-Reset", Long.toString(d.resetSeconds()));
+        if (d.allowed()) {
+            return true;
+        }
+        x.resp.setHeader("Retry-After", Long.toString(d.retryAfterSeconds()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "Too Many Requests");
+        body.put("message", "Rate limit exceeded. Try again in " + d.retryAfterSeconds() + " seconds.");
+        body.put("retry_after", d.retryAfterSeconds());
+        body.put("limit", d.limit());
+        x.json(429, body);
+        return false;
+    }
+
+    private void health(Exchange x) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", "UP");
         body.put("version", version);
         body.put("uptimeSeconds", ManagementFactory.getRuntimeMXBean().getUptime() / 1000);
         body.put("tools", registry.names().size());
-        json(resp, 200, body);
+        x.json(200, body);
     }
 
-    private void invoke(HttpServletRequest req, HttpServletResponse resp, String name) throws IOException {
-        String contentType = req.getContentType();
-        if (!isJson(contentType)) {
-            problem(req, resp, Problem.unsupportedMediaType("the request body must be " + JSON + ", not "
-                    + (contentType == null ? "missing" : "'" + contentType + "'")));
-            return;
-        }
-        long declared = req.getContentLengthLong();
-        if (declared > MAX_BODY_BYTES) {
-            problem(req, resp, Problem.tooLarge("the request body is " + declared + " bytes; the limit is "
-                    + MAX_BODY_BYTES + " bytes"));
-            return;
-        }
-        byte[] body = readLimited(req.getInputStream());
-        if (body == null) {
-            problem(req, resp, Problem.tooLarge("the request body is over the limit of " + MAX_BODY_BYTES + " bytes"));
-            return;
-        }
+    private void invoke(Exchange x, SecurityContext caller, String name) throws IOException, Exchange.Rejected {
+        ObjectNode body = x.readObject(Set.of("arguments"), "{\"arguments\":{...}}");
+        JsonNode args = body.get("arguments");
         Map<String, Object> arguments;
-        try {
-            arguments = arguments(body);
-        } catch (BadRequest e) {
-            problem(req, resp, Problem.badRequest(e.getMessage()));
+        if (args == null || args.isNull()) {
+            arguments = Map.of();
+        } else if (!args.isObject()) {
+            throw Exchange.Rejected.badRequest("'arguments' must be a JSON object, not "
+                    + args.getNodeType().name().toLowerCase());
+        } else {
+            arguments = toMap(args);
+        }
+        Optional<RateLimitDecision> perTool = rateLimiter.tryAcquire(caller.subject(), name);
+        if (perTool.isPresent() && !admit(x, perTool.get())) {
             return;
         }
         ToolCallResult result;
         try {
-            result = registry.invoke(name, arguments, ToolInvocation.ANONYMOUS);
+            result = registry.invoke(name, arguments, caller);
         } catch (UnknownToolException e) {
-            problem(req, resp, Problem.unknownTool(e.getMessage()));
+            x.problem(Problem.unknownTool(e.getMessage()));
             return;
         } catch (InvalidArgumentsException e) {
-            problem(req, resp, Problem.invalidArguments(e.getMessage()));
+            x.problem(Problem.invalidArguments(e.getMessage()));
             return;
         }
         if (result.status() == ToolCallResult.Status.TIMEOUT) {
-            problem(req, resp, Problem.timeout(result.result().output()));
+            x.problem(Problem.timeout(result.result().output()));
             return;
         }
         Map<String, Object> out = new LinkedHashMap<>();
@@ -163,42 +224,12 @@ public final class ApiServlet extends HttpServlet {
         out.put("structured", result.result().structured());
         out.put("durationMs", result.durationMs());
         out.put("toolVersion", result.toolVersion());
-        json(resp, 200, out);
+        x.json(200, out);
     }
 
     @SuppressWarnings("unchecked")
-    private Map<String, Object> arguments(byte[] body) throws BadRequest {
-        if (body.length == 0) {
-            throw new BadRequest("the request body is empty; send {\"arguments\":{...}}");
-        }
-        JsonNode root;
-        try {
-            root = mapper.readTree(body);
-        } catch (JsonProcessingException e) {
-            String why = e.getOriginalMessage().split("[\\n(]", 2)[0].trim();
-            throw new BadRequest("the request body is not valid JSON"
-                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ")" : "") + ": " + why);
-        } catch (IOException e) {
-            throw new BadRequest("the request body cannot be read");
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadRequest("the request body must be a JSON object: {\"arguments\":{...}}");
-        }
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!field.equals("arguments")) {
-                throw new BadRequest("unknown field '" + field + "'; the body holds only 'arguments'");
-            }
-        }
-        JsonNode args = root.get("arguments");
-        if (args == null || args.isNull()) {
-            return Map.of();
-        }
-        if (!args.isObject()) {
-            throw new BadRequest("'arguments' must be a JSON object, not " + args.getNodeType().name().toLowerCase());
-        }
-        return mapper.convertValue(args, Map.class);
+    private Map<String, Object> toMap(JsonNode node) {
+        return mapper.convertValue(node, Map.class);
     }
 
     private Map<String, Object> describe(RegisteredTool tool) {
@@ -241,61 +272,4 @@ public final class ApiServlet extends HttpServlet {
         }
     }
 
-    private boolean allow(HttpServletRequest req, HttpServletResponse resp, String method, String allowed)
-            throws IOException {
-        if (method.equals(allowed) || (allowed.equals("GET") && method.equals("HEAD"))) {
-            return true;
-        }
-        resp.setHeader("Allow", allowed);
-        problem(req, resp, Problem.methodNotAllowed(method + " is not allowed here; use " + allowed));
-        return false;
-    }
-
-    static boolean isJson(String contentType) {
-        if (contentType == null) {
-            return false;
-        }
-        String base = contentType.split(";", 2)[0].trim().toLowerCase();
-        return base.equals(JSON) || (base.startsWith("application/") && base.endsWith("+json"));
-    }
-
-    /** Reads at most {@link #MAX_BODY_BYTES}; returns {@code null} if there is more. */
-    static byte[] readLimited(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-        byte[] buf = new byte[8192];
-        int total = 0;
-        for (int n; (n = in.read(buf)) > 0; ) {
-            total += n;
-            if (total > MAX_BODY_BYTES) {
-                return null;
-            }
-            out.write(buf, 0, n);
-        }
-        return out.toByteArray();
-    }
-
-    private void json(HttpServletResponse resp, int status, Object body) throws IOException {
-        write(resp, status, JSON, mapper.writeValueAsBytes(body));
-    }
-
-    private void problem(HttpServletRequest req, HttpServletResponse resp, Problem p) throws IOException {
-        write(resp, p.status(), Problem.MEDIA_TYPE, mapper.writeValueAsBytes(p.body(req.getRequestURI())));
-    }
-
-    private static void write(HttpServletResponse resp, int status, String type, byte[] bytes) throws IOException {
-        resp.setStatus(status);
-        resp.setContentType(type); // JSON is UTF-8 by definition (RFC 8259): no charset parameter
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setContentLength(bytes.length);
-        resp.getOutputStream().write(bytes);
-    }
-
-    /** A request the client must fix; the message is shown to it. */
-    private static final class BadRequest extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        BadRequest(String message) {
-            super(message);
-        }
-    }
 }

@@ -23,6 +23,15 @@ record Problem(int status, String type, String title, String detail) {
         return new Problem(400, "urn:toka:problem:invalid-arguments", "Invalid arguments", detail);
     }
 
+    static Problem unauthorized() {
+        return new Problem(401, "urn:toka:problem:unauthorized", "Unauthorized",
+                "a valid capability token is required: send 'Authorization: Bearer <token>'");
+    }
+
+    static Problem forbidden(String detail) {
+        return new Problem(403, "urn:toka:problem:forbidden", "Forbidden", detail);
+    }
+
     static Problem notFound(String detail) {
         return new Problem(404, "urn:toka:problem:not-found", "Not found", detail);
     }

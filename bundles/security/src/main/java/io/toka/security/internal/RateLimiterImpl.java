@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -21,7 +22,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * Bucket4j token buckets, one per subject (and one per subject and tool when configured): a bucket holds
  * {@code burst} requests and refills {@code requestsPerMinute} per minute, greedily. Idle, full buckets are dropped.
- * A configuration change replaces the component, so buckets restart full.
+ * A configuration change applies at once (without restarting the HTTP API); buckets restart full.
  */
 @Component(service = RateLimiter.class, configurationPid = RateLimiterImpl.PID)
 @Designate(ocd = RateLimiterImpl.Config.class)
@@ -47,11 +48,11 @@ public final class RateLimiterImpl implements RateLimiter {
         boolean enabled() default true;
     }
 
-    private final int perMinute;
-    private final int burst;
-    private final boolean perTool;
-    private final boolean enabled;
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    /** The current limits; replaced as a whole on reconfiguration, with fresh buckets. */
+    private record Limits(int perMinute, int burst, boolean perTool, boolean enabled, Map<String, Bucket> buckets) {
+    }
+
+    private volatile Limits limits;
     private final ScheduledExecutorService sweeper;
 
     @Activate
@@ -60,13 +61,7 @@ public final class RateLimiterImpl implements RateLimiter {
     }
 
     RateLimiterImpl(int perMinute, int burst, boolean perTool, boolean enabled, boolean sweep) {
-        if (perMinute < 1 || burst < 1) {
-            throw new IllegalArgumentException("requestsPerMinute and burst must be at least 1");
-        }
-        this.perMinute = perMinute;
-        this.burst = burst;
-        this.perTool = perTool;
-        this.enabled = enabled;
+        this.limits = limits(perMinute, burst, perTool, enabled);
         if (sweep) {
             sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "toka-ratelimit-sweeper");
@@ -79,6 +74,18 @@ public final class RateLimiterImpl implements RateLimiter {
         }
     }
 
+    private static Limits limits(int perMinute, int burst, boolean perTool, boolean enabled) {
+        if (perMinute < 1 || burst < 1) {
+            throw new IllegalArgumentException("requestsPerMinute and burst must be at least 1");
+        }
+        return new Limits(perMinute, burst, perTool, enabled, new ConcurrentHashMap<>());
+    }
+
+    @Modified
+    void modified(Config config) {
+        this.limits = limits(config.requestsPerMinute(), config.burst(), config.perTool(), config.enabled());
+    }
+
     @Deactivate
     void deactivate() {
         if (sweeper != null) {
@@ -88,19 +95,23 @@ public final class RateLimiterImpl implements RateLimiter {
 
     @Override
     public RateLimitDecision tryAcquire(String subject) {
-        return take("s:" + subject);
+        return take(limits, "s:" + subject);
     }
 
     @Override
     public Optional<RateLimitDecision> tryAcquire(String subject, String tool) {
-        return perTool ? Optional.of(take("t:" + subject + "\u0000" + tool)) : Optional.empty();
+        Limits l = limits;
+        return l.perTool() ? Optional.of(take(l, "t:" + subject + "\u0000" + tool)) : Optional.empty();
     }
 
-    private RateLimitDecision take(String key) {
-        if (!enabled) {
-            return new RateLimitDecision(true, perMinute, burst, 0, 0);
+    private static RateLimitDecision take(Limits l, String key) {
+        int perMinute = l.perMinute();
+        if (!l.enabled()) {
+            return new RateLimitDecision(true, perMinute, l.burst(), 0, 0);
         }
-        Bucket bucket = buckets.computeIfAbsent(key, k -> newBucket());
+        Bucket bucket = l.buckets().computeIfAbsent(key, k -> Bucket.builder()
+                .addLimit(limit -> limit.capacity(l.burst()).refillGreedy(perMinute, Duration.ofMinutes(1)))
+                .build());
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         long reset = seconds(probe.getNanosToWaitForReset());
         if (probe.isConsumed()) {
@@ -109,24 +120,19 @@ public final class RateLimiterImpl implements RateLimiter {
         return new RateLimitDecision(false, perMinute, 0, reset, Math.max(1, seconds(probe.getNanosToWaitForRefill())));
     }
 
-    private Bucket newBucket() {
-        return Bucket.builder()
-                .addLimit(limit -> limit.capacity(burst).refillGreedy(perMinute, Duration.ofMinutes(1)))
-                .build();
-    }
-
     private static long seconds(long nanos) {
         return (nanos + 999_999_999L) / 1_000_000_000L;
     }
 
     /** Drops buckets that are full again: their subjects are idle. */
     void sweep() {
-        for (String key : buckets.keySet()) {
-            buckets.computeIfPresent(key, (k, b) -> b.getAvailableTokens() >= burst ? null : b);
+        Limits l = limits;
+        for (String key : l.buckets().keySet()) {
+            l.buckets().computeIfPresent(key, (k, b) -> b.getAvailableTokens() >= l.burst() ? null : b);
         }
     }
 
     int bucketCount() {
-        return buckets.size();
+        return limits.buckets().size();
     }
 }

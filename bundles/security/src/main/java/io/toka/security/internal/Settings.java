@@ -47,13 +47,16 @@ record Settings(Path dataDir, Duration clockSkew, Duration defaultTtl, Duration 
     }
 
     /**
-     * Parses {@code role=perm1,perm2} entries.
+     * Parses {@code role=perm1,perm2; role2=perm3} entries.
      *
      * @throws IllegalArgumentException naming a malformed entry
      */
-    static Map<String, List<String>> roles(String[] entries) {
+    static Map<String, List<String>> roles(String entries) {
         Map<String, List<String>> out = new LinkedHashMap<>();
-        for (String e : entries) {
+        for (String e : entries.split(";")) {
+            if (e.isBlank()) {
+                continue;
+            }
             int eq = e.indexOf('=');
             if (eq <= 0) {
                 throw new IllegalArgumentException("role mapping '" + e + "' is not role=permission[,permission...]");

@@ -74,7 +74,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
     /** Configuration PID. */
     public static final String PID = "io.toka.security";
 
-    static final String[] DEFAULT_ROLES = {"admin=*", "manager=tool:*,token:*,key:read", "viewer=tool:read,key:read"};
+    static final String DEFAULT_ROLES = "admin=*; manager=tool:*,token:*,key:read; viewer=tool:read,key:read";
 
     /** Token and key configuration. */
     @ObjectClassDefinition(name = "Toka security", description = "Capability tokens, signing keys and shell roles.")
@@ -98,8 +98,8 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
         int maxDelegationDepth() default 5;
 
         @AttributeDefinition(name = "Role permissions",
-                description = "JAAS role = comma-separated permissions, for shell users.")
-        String[] rolePermissions() default {"admin=*", "manager=tool:*,token:*,key:read", "viewer=tool:read,key:read"};
+                description = "For shell users: role=permission,permission entries separated by ';'.")
+        String rolePermissions() default DEFAULT_ROLES;
 
         @AttributeDefinition(name = "Data directory",
                 description = "Where keys, revocations and admin.token are kept; empty means ${karaf.data}/toka.")

@@ -6,7 +6,8 @@ import io.toka.runtime.registry.RegisteredTool;
 import io.toka.runtime.registry.ToolCallResult;
 import io.toka.runtime.registry.ToolRegistry;
 import io.toka.runtime.registry.UnknownToolException;
-import io.toka.tool.ToolInvocation;
+import io.toka.security.SecurityContext;
+import io.toka.security.ShellSecurity;
 import java.util.List;
 import java.util.Map;
 import org.apache.karaf.shell.api.action.Action;
@@ -27,6 +28,9 @@ public class InvokeTool implements Action {
     @Reference
     ToolRegistry registry;
 
+    @Reference
+    ShellSecurity security;
+
     @Argument(index = 0, name = "name", description = "The tool name", required = true)
     @Completion(ToolNameCompleter.class)
     String name;
@@ -40,6 +44,7 @@ public class InvokeTool implements Action {
 
     @Override
     public Object execute() throws Exception {
+        SecurityContext caller = security.currentUser();
         RegisteredTool tool = registry.find(name)
                 .orElseThrow(() -> new IllegalArgumentException("unknown tool '" + name + "'; toka:tool-list shows the tools"));
         List<String> rest = pairs == null ? List.of() : new java.util.ArrayList<>(pairs);
@@ -61,7 +66,7 @@ public class InvokeTool implements Action {
                 : ArgumentParser.parsePairs(MAPPER, tool.descriptor().inputSchema(), rest);
         ToolCallResult result;
         try {
-            result = registry.invoke(name, arguments, ToolInvocation.ANONYMOUS);
+            result = registry.invoke(name, arguments, caller);
         } catch (UnknownToolException | InvalidArgumentsException e) {
             throw new IllegalArgumentException(e.getMessage());
         }

@@ -1,5 +1,9 @@
 package io.toka.shell.internal;
 
+import io.toka.security.Permissions;
+import io.toka.security.ShellSecurity;
+import java.util.List;
+
 import io.toka.runtime.registry.RegisteredTool;
 import io.toka.runtime.registry.ToolRegistry;
 import org.apache.karaf.shell.api.action.Action;
@@ -16,8 +20,12 @@ public class ListTools implements Action {
     @Reference
     ToolRegistry registry;
 
+    @Reference
+    ShellSecurity security;
+
     @Override
     public Object execute() {
+        security.currentUser().authorize("tool.list", List.of(Permissions.TOOL_READ));
         ShellTable table = new ShellTable();
         table.column("Name");
         table.column("Version");

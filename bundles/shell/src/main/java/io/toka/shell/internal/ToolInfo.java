@@ -1,5 +1,9 @@
 package io.toka.shell.internal;
 
+import io.toka.security.Permissions;
+import io.toka.security.ShellSecurity;
+import java.util.List;
+
 import io.toka.runtime.registry.RegisteredTool;
 import io.toka.runtime.registry.ToolProvider;
 import io.toka.runtime.registry.ToolRegistry;
@@ -20,12 +24,16 @@ public class ToolInfo implements Action {
     @Reference
     ToolRegistry registry;
 
+    @Reference
+    ShellSecurity security;
+
     @Argument(index = 0, name = "name", description = "The tool name", required = true)
     @Completion(ToolNameCompleter.class)
     String name;
 
     @Override
     public Object execute() {
+        security.currentUser().authorize("tool.read:" + name, List.of(Permissions.TOOL_READ));
         RegisteredTool t = registry.find(name)
                 .orElseThrow(() -> new IllegalArgumentException("unknown tool '" + name + "'; toka:tool-list shows the tools"));
         ToolDescriptor d = t.descriptor();

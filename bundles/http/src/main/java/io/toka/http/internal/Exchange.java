@@ -1,0 +1,167 @@
+package io.toka.http.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Iterator;
+import java.util.Set;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+/** One request and its response, with the JSON reading and writing every endpoint shares. */
+final class Exchange {
+
+    /** Largest request body accepted. */
+    static final int MAX_BODY_BYTES = 1024 * 1024;
+    static final String JSON = "application/json";
+
+    /** A request the client must fix; the problem is sent as is. */
+    static final class Rejected extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Problem problem;
+
+        Rejected(Problem problem) {
+            super(problem.detail());
+            this.problem = problem;
+        }
+
+        static Rejected badRequest(String detail) {
+            return new Rejected(Problem.badRequest(detail));
+        }
+    }
+
+    final HttpServletRequest req;
+    final HttpServletResponse resp;
+    private final ObjectMapper mapper;
+    private boolean bodyRead;
+
+    Exchange(HttpServletRequest req, HttpServletResponse resp, ObjectMapper mapper) {
+        this.req = req;
+        this.resp = resp;
+        this.mapper = mapper;
+    }
+
+    ObjectMapper mapper() {
+        return mapper;
+    }
+
+    /**
+     * Reads the body as a JSON object that has only the given fields.
+     *
+     * @param example shown in messages, e.g. {@code {"arguments":{...}}}
+     */
+    ObjectNode readObject(Set<String> fields, String example) throws Rejected, IOException {
+        String contentType = req.getContentType();
+        if (!isJson(contentType)) {
+            throw new Rejected(Problem.unsupportedMediaType("the request body must be " + JSON + ", not "
+                    + (contentType == null ? "missing" : "'" + contentType + "'")));
+        }
+        long declared = req.getContentLengthLong();
+        if (declared > MAX_BODY_BYTES) {
+            throw new Rejected(Problem.tooLarge("the request body is " + declared + " bytes; the limit is "
+                    + MAX_BODY_BYTES + " bytes"));
+        }
+        bodyRead = true;
+        byte[] body = readLimited(req.getInputStream());
+        if (body == null) {
+            throw new Rejected(Problem.tooLarge("the request body is over the limit of " + MAX_BODY_BYTES + " bytes"));
+        }
+        if (body.length == 0) {
+            throw Rejected.badRequest("the request body is empty; send " + example);
+        }
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            String why = e.getOriginalMessage().split("[\\n(]", 2)[0].trim();
+            throw Rejected.badRequest("the request body is not valid JSON"
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + ")" : "") + ": " + why);
+        }
+        if (root == null || !root.isObject()) {
+            throw Rejected.badRequest("the request body must be a JSON object: " + example);
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!fields.contains(field)) {
+                throw Rejected.badRequest("unknown field '" + field + "'; the body may hold " + fields);
+            }
+        }
+        return (ObjectNode) root;
+    }
+
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String base = contentType.split(";", 2)[0].trim().toLowerCase();
+        return base.equals(JSON) || (base.startsWith("application/") && base.endsWith("+json"));
+    }
+
+    /** Reads at most {@link #MAX_BODY_BYTES}; returns {@code null} if there is more. */
+    static byte[] readLimited(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        byte[] buf = new byte[8192];
+        int total = 0;
+        for (int n; (n = in.read(buf)) > 0; ) {
+            total += n;
+            if (total > MAX_BODY_BYTES) {
+                return null;
+            }
+            out.write(buf, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    void json(int status, Object body) throws IOException {
+        write(status, JSON, mapper.writeValueAsBytes(body));
+    }
+
+    void problem(Problem p) throws IOException {
+        write(p.status(), Problem.MEDIA_TYPE, mapper.writeValueAsBytes(p.body(req.getRequestURI())));
+    }
+
+    private void write(int status, String type, byte[] bytes) throws IOException {
+        drainUnreadBody();
+        resp.setStatus(status);
+        resp.setContentType(type); // JSON is UTF-8 by definition (RFC 8259): no charset parameter
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
+    }
+
+    /**
+     * Reads and discards a request body nobody read (a 401, 403 or 429 answered before the body was needed), up to
+     * the body limit, so that the client can finish sending it instead of hitting a reset connection.
+     */
+    private void drainUnreadBody() {
+        if (bodyRead) {
+            return;
+        }
+        bodyRead = true;
+        long declared = req.getContentLengthLong();
+        if (declared == 0 || declared > MAX_BODY_BYTES) {
+            return;
+        }
+        try {
+            readLimited(req.getInputStream());
+        } catch (IOException | RuntimeException ignored) {
+            // the client went away; the answer is still attempted
+        }
+    }
+
+    /** Answers 405 unless the method is the allowed one (HEAD counts as GET). */
+    boolean allow(String allowed) throws IOException {
+        String method = req.getMethod();
+        if (method.equals(allowed) || (allowed.equals("GET") && method.equals("HEAD"))) {
+            return true;
+        }
+        resp.setHeader("Allow", allowed);
+        problem(Problem.methodNotAllowed(method + " is not allowed here; use " + allowed));
+        return false;
+    }
+}

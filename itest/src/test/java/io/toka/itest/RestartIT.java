@@ -1,0 +1,176 @@
+package io.toka.itest;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * A real restart of the real distribution (bin/start, bin/stop): a key rotation keeps tokens signed with the
+ * previous key valid through the overlap, and keys and revocations survive the restart. Not Pax Exam: Pax Exam
+ * cannot restart its container.
+ */
+public class RestartIT {
+
+    private static final String PORT = System.getProperty("toka.restart.http.port", "28381");
+    private static final String SSH_PORT = System.getProperty("toka.restart.ssh.port", "28301");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Path home;
+
+    @Before
+    public void unpack() throws Exception {
+        Path dir = Path.of("target", "restart").toAbsolutePath();
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        run(dir, "tar", "-xzf", new File(System.getProperty("toka.assembly")).getAbsolutePath(), "-C", dir.toString());
+        try (Stream<Path> s = Files.list(dir)) {
+            home = s.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+        replace(home.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port = 8181",
+                "org.osgi.service.http.port = " + PORT);
+        replace(home.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort = 8101", "sshPort = " + SSH_PORT);
+    }
+
+    @After
+    public void stop() throws Exception {
+        if (home != null) {
+            stopKaraf();
+        }
+    }
+
+    @Test
+    public void rotationOverlapAndRevocationsSurviveARestart() throws Exception {
+        startKaraf();
+        Path tokenFile = home.resolve("data/toka/admin.token");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("data/toka/keys.json"))));
+        String before = Files.readString(tokenFile).trim();
+        String oldKid = keys(before).get(0).get("kid").asText();
+
+        HttpResponse<String> revokeMe = send("POST", "/api/v1/tokens", before,
+                "{\"subject\":\"short-lived\",\"permissions\":[\"tool:read\"],\"ttlSeconds\":3600}");
+        assertEquals(201, revokeMe.statusCode());
+        JsonNode issued = JSON.readTree(revokeMe.body());
+        String revoked = issued.get("token").asText();
+        assertEquals(200, send("DELETE", "/api/v1/tokens/" + issued.get("jti").asText(), before, null).statusCode());
+
+        HttpResponse<String> rotated = send("POST", "/api/v1/keys/rotate", before, null);
+        assertEquals(201, rotated.statusCode());
+        String newKid = JSON.readTree(rotated.body()).get("kid").asText();
+        assertNotEquals(oldKid, newKid);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.readString(tokenFile).trim().equals(before));
+        String after = Files.readString(tokenFile).trim();
+        assertEquals("the overlap keeps the old token valid", 200, send("GET", "/api/v1/tools", before, null).statusCode());
+
+        stopKaraf();
+        startKaraf();
+
+        assertEquals("old-key token still valid after restart", 200, send("GET", "/api/v1/tools", before, null).statusCode());
+        assertEquals(200, send("GET", "/api/v1/tools", after, null).statusCode());
+        assertEquals("revocation survived the restart", 401, send("GET", "/api/v1/tools", revoked, null).statusCode());
+        JsonNode keys = keys(after);
+        assertEquals(2, keys.size());
+        assertEquals(newKid, keys.get(0).get("kid").asText());
+        assertTrue(keys.get(0).get("active").asBoolean());
+        assertEquals(oldKid, keys.get(1).get("kid").asText());
+        assertFalse(keys.get(1).get("active").asBoolean());
+        assertTrue(keys.get(1).get("validUntil").isTextual());
+        assertFalse("no key material over HTTP", keys.toString().contains("secret"));
+    }
+
+    private JsonNode keys(String token) throws Exception {
+        HttpResponse<String> r = send("GET", "/api/v1/keys", token, null);
+        assertEquals(r.body(), 200, r.statusCode());
+        return JSON.readTree(r.body()).get("keys");
+    }
+
+    private HttpResponse<String> send(String method, String path, String token, String json) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + path))
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
+                .header("Authorization", "Bearer " + token);
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void startKaraf() throws Exception {
+        run(home, home.resolve("bin/start").toString());
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/api/v1/health")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200
+                        && Files.size(home.resolve("data/toka/admin.token")) > 0);
+    }
+
+    /** Stops Karaf and waits until its JVM is gone: bin/karaf refuses to start while the old root instance lives. */
+    private void stopKaraf() throws Exception {
+        java.util.Properties instances = new java.util.Properties();
+        Path file = home.resolve("instances/instance.properties");
+        if (Files.exists(file)) {
+            try (var in = Files.newInputStream(file)) {
+                instances.load(in);
+            }
+        }
+        exitCode(home, home.resolve("bin/stop").toString());
+        String pid = instances.getProperty("item.0.pid");
+        if (pid != null) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    ProcessHandle.of(Long.parseLong(pid.trim())).map(p -> !p.isAlive()).orElse(true));
+        }
+    }
+
+    private static void run(Path dir, String... command) throws IOException, InterruptedException {
+        int code = exitCode(dir, command);
+        if (code != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " exited with " + code);
+        }
+    }
+
+    private static int exitCode(Path dir, String... command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("command.log").toFile());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        return pb.start().waitFor();
+    }
+
+    private static void replace(Path file, String from, String to) throws IOException {
+        String s = Files.readString(file, StandardCharsets.ISO_8859_1);
+        if (!s.contains(from)) {
+            throw new IllegalStateException(file + " has no '" + from + "'");
+        }
+        Files.writeString(file, s.replace(from, to), StandardCharsets.ISO_8859_1);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
