@@ -387,7 +387,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
         }
         boolean own = actor.token().map(t -> t.jti().equals(jti)).orElse(false);
         boolean ancestor = actor.token().map(t -> ledgerChainContains(jti, t.jti())).orElse(false);
-        if (!(actor.isPermitted(Permissions.TOKEN_REVOKE) || actor.subject().equals(entry.issuer()) || own || ancestor)) {
+        if (!(actor.isPermitted(Permissions.TOKEN_REVOKE) || actsAsIssuer(actor, entry) || own || ancestor)) {
             denied("token.revoke", actor, Permissions.TOKEN_REVOKE + " (token " + jti + ")");
             throw new AccessDeniedException(Permissions.TOKEN_REVOKE, "revoking token " + jti + " needs permission '"
                     + Permissions.TOKEN_REVOKE + "', or being its issuer or holding a token it was delegated from");
@@ -403,6 +403,24 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
         audit.record(new AuditEvent(at, "token.revoke", "success", actor.subject(), jti,
                 "sub=" + entry.subject() + " cascade=" + cascade));
         return new Revocation(jti, cascade, at);
+    }
+
+    /**
+     * Whether the actor is the token's issuer. A delegated token's subject is whatever its delegator chose, so the
+     * name alone proves nothing: a token counts as its subject only if no step of its chain changed the subject.
+     */
+    private boolean actsAsIssuer(SecurityContext actor, TokenLedger.Entry entry) {
+        String issuer = entry.issuer();
+        if (issuer == null || !actor.subject().equals(issuer)) {
+            return false;
+        }
+        for (String ancestor : actor.token().map(TokenClaims::chain).orElse(List.of())) {
+            TokenLedger.Entry a = ledger.find(ancestor);
+            if (a == null || !issuer.equals(a.subject())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code ancestorJti} is an ancestor of {@code jti} according to the ledger. */

@@ -166,6 +166,42 @@ class RevocationTest {
     }
 
     @Test
+    void aDelegatedSubjectNameDoesNotMakeItsHolderTheIssuer() throws Exception {
+        // tokens issued with the admin token carry issuer "admin", tokens issued by the shell user "root" issuer "root"
+        IssuedToken viaAdminToken = t.authority.issue(t.adminContext(),
+                new TokenRequest("alice", null, List.of("tool:read"), null));
+        IssuedToken viaShell = t.issue("bob", null, "tool:read");
+        assertThat(viaAdminToken.claims().issuer()).isEqualTo("admin");
+        assertThat(viaShell.claims().issuer()).isEqualTo("root");
+        // mallory holds an ordinary token and may delegate it to any subject name she likes
+        SecurityContext mallory = t.login(t.issue("mallory", null, "tool:read"));
+
+        for (IssuedToken victim : List.of(viaAdminToken, viaShell)) {
+            String issuer = victim.claims().issuer();
+            SecurityContext disguised = t.login(t.authority.delegate(mallory,
+                    new io.toka.security.DelegationRequest(issuer, List.of("tool:read"), null, null, null)));
+            assertThat(disguised.subject()).isEqualTo(issuer);
+
+            AccessDeniedException e = assertThrows(AccessDeniedException.class,
+                    () -> t.authority.revoke(disguised, victim.claims().jti()));
+            assertThat(e.permission()).isEqualTo(Permissions.TOKEN_REVOKE);
+            assertThat(t.authority.authenticate(victim.token()).subject()).isEqualTo(victim.claims().subject());
+        }
+    }
+
+    @Test
+    void aTokenDelegatedToItselfStillActsAsTheIssuer() throws Exception {
+        SecurityContext bob = t.login(t.issue("bob", null, Permissions.TOKEN_ISSUE, "tool:read"));
+        IssuedToken carols = t.authority.issue(bob, new TokenRequest("carol", null, List.of("tool:read"), null));
+        SecurityContext bobNarrowed = t.login(t.delegate(t.login(t.delegate(bob, "tool:read", Permissions.TOKEN_ISSUE)),
+                "tool:read"));
+        assertThat(bobNarrowed.subject()).isEqualTo("bob");
+
+        t.authority.revoke(bobNarrowed, carols.claims().jti());
+        assertThat(refusal(carols.token())).isEqualTo("token revoked");
+    }
+
+    @Test
     void childHolderMayNotRevokeItsParent() throws Exception {
         IssuedToken parent = t.issue("alice", null, "tool:*");
         IssuedToken child = t.authority.delegate(t.login(parent),
