@@ -312,9 +312,36 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
             throw new TokenRequestException("ttl must be between 1 second and 24 hours, not " + ttl.toSeconds() + " s");
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        TokenClaims claims = new TokenClaims(subject, vault, permissions, now, now.plus(ttl),
-                UUID.randomUUID().toString(), issuer.subject(), List.of(), List.of());
-        IssuedToken token = mint(claims);
+        Instant exp = now.plus(ttl);
+        // A token holder's issue is bound to its own token: it cannot outlive it or escape its time windows, and
+        // revoking the issuing token revokes it. Shell users (JAAS) issue root tokens.
+        TokenClaims via = issuer.token().orElse(null);
+        List<String> chain = List.of();
+        List<TimeRestriction> restrictions = List.of();
+        if (via != null) {
+            if (exp.isAfter(via.expiresAt())) {
+                if (request.ttl() != null) {
+                    failed("token.issue", issuer, "expiry " + exp + " after the issuing token's " + via.expiresAt());
+                    throw new TokenRequestException("the token would expire at " + exp + ", after the token that issues it ("
+                            + via.expiresAt() + "); ask for a shorter ttl, or issue it from the shell");
+                }
+                exp = via.expiresAt();
+            }
+            if (via.depth() + 1 > settings.maxDelegationDepth()) {
+                throw new TokenRequestException("the issuing token is already " + via.depth()
+                        + " delegation steps deep; the limit is " + settings.maxDelegationDepth());
+            }
+            List<String> c = new ArrayList<>(via.chain());
+            c.add(via.jti());
+            chain = c;
+            restrictions = via.restrictions();
+        }
+        if (!exp.isAfter(now)) {
+            throw new TokenRequestException("the issuing token expires at " + exp + "; too soon to issue from it");
+        }
+        TokenClaims claims = new TokenClaims(subject, vault, permissions, now, exp,
+                UUID.randomUUID().toString(), issuer.subject(), chain, restrictions);
+        IssuedToken token = mint(claims, via == null);
         audit.record(new AuditEvent(clock.instant(), "token.issue", "success", issuer.subject(), claims.jti(),
                 "sub=" + subject + " permissions=" + permissions + " exp=" + claims.expiresAt()));
         return token;
@@ -368,7 +395,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
         chain.add(parent.jti());
         TokenClaims claims = new TokenClaims(subject, parent.vault(), permissions, now, exp,
                 UUID.randomUUID().toString(), holder.subject(), chain, restrictions);
-        IssuedToken token = mint(claims);
+        IssuedToken token = mint(claims, false);
         audit.record(new AuditEvent(clock.instant(), "token.delegate", "success", holder.subject(), claims.jti(),
                 "parent=" + parent.jti() + " depth=" + depth + " sub=" + subject + " permissions=" + permissions
                         + (added.isEmpty() ? "" : " restriction=" + added) + " exp=" + exp));
@@ -405,22 +432,11 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
         return new Revocation(jti, cascade, at);
     }
 
-    /**
-     * Whether the actor is the token's issuer. A delegated token's subject is whatever its delegator chose, so the
-     * name alone proves nothing: a token counts as its subject only if no step of its chain changed the subject.
-     */
+    /** Whether the actor is the shell user who issued the token. */
     private boolean actsAsIssuer(SecurityContext actor, TokenLedger.Entry entry) {
-        String issuer = entry.issuer();
-        if (issuer == null || !actor.subject().equals(issuer)) {
-            return false;
-        }
-        for (String ancestor : actor.token().map(TokenClaims::chain).orElse(List.of())) {
-            TokenLedger.Entry a = ledger.find(ancestor);
-            if (a == null || !issuer.equals(a.subject())) {
-                return false;
-            }
-        }
-        return true;
+        // Only a shell user's name is authenticated (by JAAS); a token's subject is whatever its issuer chose, so a
+        // token holder proves it issued a token by holding the issuing token (an ancestor), checked separately.
+        return entry.shellIssuer() && actor.token().isEmpty() && actor.subject().equals(entry.issuer());
     }
 
     /** Whether {@code ancestorJti} is an ancestor of {@code jti} according to the ledger. */
@@ -428,7 +444,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
         return ledger.descendants(ancestorJti).stream().anyMatch(e -> e.jti().equals(jti));
     }
 
-    private IssuedToken mint(TokenClaims claims) throws TokenRequestException {
+    private IssuedToken mint(TokenClaims claims, boolean shellIssuer) throws TokenRequestException {
         String bad = ClaimRules.violation(claims);
         if (bad != null) {
             throw new TokenRequestException(bad);
@@ -438,7 +454,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
             throw new TokenRequestException("the token would be " + token.length() + " characters; the limit is "
                     + ClaimRules.MAX_TOKEN_CHARS + " (fewer or shorter permissions or time windows)");
         }
-        ledger.record(claims);
+        ledger.record(claims, shellIssuer);
         return new IssuedToken(token, claims);
     }
 
@@ -566,7 +582,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
             TokenClaims claims = new TokenClaims(settings.adminSubject(), settings.defaultVault(),
                     List.of(Permissions.ALL), now, now.plus(ClaimRules.MAX_LIFETIME), UUID.randomUUID().toString(),
                     null, List.of(), List.of());
-            IssuedToken token = mint(claims);
+            IssuedToken token = mint(claims, false);
             SecureFiles.writeAtomically(file, (token.token() + "\n").getBytes(StandardCharsets.UTF_8));
             audit.record(new AuditEvent(clock.instant(), "token.issue", "success", "system", claims.jti(),
                     "bootstrap admin token sub=" + claims.subject() + " exp=" + claims.expiresAt()));

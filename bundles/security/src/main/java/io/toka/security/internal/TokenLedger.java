@@ -30,8 +30,13 @@ final class TokenLedger {
 
     private static final Logger LOG = LoggerFactory.getLogger(TokenLedger.class);
 
-    /** What the ledger keeps about one token. */
-    record Entry(String jti, String subject, String issuer, String parent, Instant expiresAt) {
+    /**
+     * What the ledger keeps about one token.
+     *
+     * @param shellIssuer whether {@code issuer} is a logged-in shell user (authenticated by JAAS), rather than the
+     *     subject of a token, which its own issuer chose freely
+     */
+    record Entry(String jti, String subject, String issuer, String parent, Instant expiresAt, boolean shellIssuer) {
     }
 
     private final Path file;
@@ -55,7 +60,7 @@ final class TokenLedger {
             try {
                 JsonNode n = json.readTree(line);
                 Entry e = new Entry(n.path("jti").asText(), n.path("sub").asText(), text(n, "by"), text(n, "parent"),
-                        Instant.parse(n.path("exp").asText()));
+                        Instant.parse(n.path("exp").asText()), n.path("shell").asBoolean(false));
                 if (e.expiresAt().isAfter(now)) {
                     index(e);
                 } else {
@@ -77,9 +82,13 @@ final class TokenLedger {
         return v == null || v.isNull() ? null : v.asText();
     }
 
-    /** Records a freshly minted token; persisted before this returns. */
-    void record(TokenClaims c) {
-        Entry e = new Entry(c.jti(), c.subject(), c.issuer(), c.parent(), c.expiresAt());
+    /**
+     * Records a freshly minted token; persisted before this returns.
+     *
+     * @param shellIssuer whether a logged-in shell user issued it
+     */
+    void record(TokenClaims c, boolean shellIssuer) {
+        Entry e = new Entry(c.jti(), c.subject(), c.issuer(), c.parent(), c.expiresAt(), shellIssuer);
         index(e);
         try {
             synchronized (this) {
@@ -124,6 +133,9 @@ final class TokenLedger {
         ObjectNode n = json.createObjectNode();
         n.put("jti", e.jti()).put("sub", e.subject()).put("by", e.issuer()).put("parent", e.parent())
                 .put("exp", e.expiresAt().toString());
+        if (e.shellIssuer()) {
+            n.put("shell", true);
+        }
         return n.toString();
     }
 }

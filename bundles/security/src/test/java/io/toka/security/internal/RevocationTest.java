@@ -190,14 +190,32 @@ class RevocationTest {
     }
 
     @Test
-    void aTokenDelegatedToItselfStillActsAsTheIssuer() throws Exception {
-        SecurityContext bob = t.login(t.issue("bob", null, Permissions.TOKEN_ISSUE, "tool:read"));
+    void theIssuingTokenMayRevokeWhatItIssuedButANarrowedChildOfItMayNot() throws Exception {
+        IssuedToken bobs = t.issue("bob", null, Permissions.TOKEN_ISSUE, "tool:read");
+        SecurityContext bob = t.login(bobs);
         IssuedToken carols = t.authority.issue(bob, new TokenRequest("carol", null, List.of("tool:read"), null));
+        assertThat(carols.claims().chain()).containsExactly(bobs.claims().jti());
         SecurityContext bobNarrowed = t.login(t.delegate(t.login(t.delegate(bob, "tool:read", Permissions.TOKEN_ISSUE)),
                 "tool:read"));
         assertThat(bobNarrowed.subject()).isEqualTo("bob");
 
-        t.authority.revoke(bobNarrowed, carols.claims().jti());
+        // narrowing gives up powers: the child is not the issuing token, whatever its subject
+        assertThrows(AccessDeniedException.class, () -> t.authority.revoke(bobNarrowed, carols.claims().jti()));
+        t.authority.revoke(bob, carols.claims().jti());
+        assertThat(refusal(carols.token())).isEqualTo("token revoked");
+    }
+
+    @Test
+    void aTokenIssuedWithATokenDiesWithItAndCannotOutliveIt() throws Exception {
+        IssuedToken bobs = t.issue("bob", null, Permissions.TOKEN_ISSUE, "tool:read");
+        SecurityContext bob = t.login(bobs);
+        IssuedToken carols = t.authority.issue(bob, new TokenRequest("carol", null, List.of("tool:read"), null));
+        assertThat(carols.claims().expiresAt()).isBeforeOrEqualTo(bobs.claims().expiresAt());
+        assertThrows(io.toka.security.TokenRequestException.class, () -> t.authority.issue(bob,
+                new TokenRequest("dave", null, List.of("tool:read"), java.time.Duration.ofHours(23))));
+
+        io.toka.security.Revocation r = t.authority.revoke(t.adminContext(), bobs.claims().jti());
+        assertThat(r.cascade()).containsExactly(carols.claims().jti());
         assertThat(refusal(carols.token())).isEqualTo("token revoked");
     }
 
