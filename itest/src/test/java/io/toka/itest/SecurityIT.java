@@ -122,7 +122,10 @@ public class SecurityIT extends TestSupport {
         String childToken = child.body().get("token").asText();
         JsonNode self = request("GET", "/api/v1/tokens/self", childToken, null, null).body();
         assertEquals("worker", self.get("subject").asText());
-        assertEquals(1, self.get("chain").size());
+        String parentJti = request("GET", "/api/v1/tokens/self", parent, null, null).body().get("jti").asText();
+        // the parent was issued with the admin token, so the chain is [admin token, parent]
+        assertEquals(2, self.get("chain").size());
+        assertEquals(parentJti, self.get("chain").get(1).asText());
         assertEquals("orchestrator", self.get("issuer").asText());
 
         Response widen = postJson("/api/v1/tokens/delegate", "{\"permissions\":[\"token:issue\"]}", childToken);
@@ -133,7 +136,6 @@ public class SecurityIT extends TestSupport {
         assertTrue(badWindow.body().get("detail").asText().contains("HH:MM"));
 
         assertEquals(200, postJson("/api/v1/tools/file-reader/invoke", "{\"arguments\":{\"path\":\"secret.txt\"}}", childToken).status());
-        String parentJti = request("GET", "/api/v1/tokens/self", parent, null, null).body().get("jti").asText();
         Response revoked = request("DELETE", "/api/v1/tokens/" + parentJti, adminToken(), null, null);
         assertEquals(200, revoked.status());
         assertEquals(self.get("jti").asText(), revoked.body().get("cascade").get(0).asText());
