@@ -1,18 +1,13 @@
 package io.toka.security.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Revoked token ids, checked in O(1) on every request and appended durably (fsync) to a JSON-lines file. An entry
@@ -20,40 +15,21 @@ import org.slf4j.LoggerFactory;
  */
 final class RevocationList {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RevocationList.class);
-
     private final Path file;
     private final ObjectMapper json = new ObjectMapper();
     /** jti → instant after which the token is dead anyway. */
     private final Map<String, Instant> revoked = new ConcurrentHashMap<>();
 
+    private record Entry(String jti, Instant until) {
+    }
+
     RevocationList(Path file, Clock clock) throws IOException {
         this.file = file;
-        if (!Files.exists(file)) {
-            return;
-        }
         Instant now = clock.instant();
-        int dropped = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.isBlank()) {
-                continue;
-            }
-            try {
-                JsonNode n = json.readTree(line);
-                Instant until = Instant.parse(n.path("until").asText());
-                if (until.isAfter(now)) {
-                    revoked.put(n.path("jti").asText(), until);
-                } else {
-                    dropped++;
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("Skipping an unreadable line in {}: {}", file, e.getMessage());
-            }
-        }
-        if (dropped > 0) {
-            StringBuilder sb = new StringBuilder();
-            revoked.forEach((jti, until) -> sb.append(line(jti, until)).append('\n'));
-            SecureFiles.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
+        for (Entry e : JsonLines.load(file, json,
+                n -> new Entry(n.path("jti").asText(), Instant.parse(n.path("until").asText())),
+                e -> e.until().isAfter(now), e -> line(e.jti(), e.until()))) {
+            revoked.put(e.jti(), e.until());
         }
     }
 

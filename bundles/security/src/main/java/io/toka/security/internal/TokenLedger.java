@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.toka.security.TokenClaims;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Every live token this Toka minted: who issued it and which token it was delegated from. It answers "may this
@@ -27,8 +23,6 @@ import org.slf4j.LoggerFactory;
  * Appended durably to a JSON-lines file; expired entries are dropped when it is loaded.
  */
 final class TokenLedger {
-
-    private static final Logger LOG = LoggerFactory.getLogger(TokenLedger.class);
 
     /**
      * What the ledger keeps about one token.
@@ -48,33 +42,11 @@ final class TokenLedger {
     TokenLedger(Path file, Clock clock) throws IOException {
         this.file = file;
         this.clock = clock;
-        if (!Files.exists(file)) {
-            return;
-        }
         Instant now = clock.instant();
-        int dropped = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.isBlank()) {
-                continue;
-            }
-            try {
-                JsonNode n = json.readTree(line);
-                Entry e = new Entry(n.path("jti").asText(), n.path("sub").asText(), text(n, "by"), text(n, "parent"),
-                        Instant.parse(n.path("exp").asText()), n.path("shell").asBoolean(false));
-                if (e.expiresAt().isAfter(now)) {
-                    index(e);
-                } else {
-                    dropped++;
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("Skipping an unreadable line in {}: {}", file, e.getMessage());
-            }
-        }
-        if (dropped > 0) {
-            StringBuilder sb = new StringBuilder();
-            byJti.values().forEach(e -> sb.append(line(e)).append('\n'));
-            SecureFiles.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
-        }
+        JsonLines.load(file, json,
+                n -> new Entry(n.path("jti").asText(), n.path("sub").asText(), text(n, "by"), text(n, "parent"),
+                        Instant.parse(n.path("exp").asText()), n.path("shell").asBoolean(false)),
+                e -> e.expiresAt().isAfter(now), this::line).forEach(this::index);
     }
 
     private static String text(JsonNode n, String field) {
