@@ -1,0 +1,224 @@
+package io.toka.event;
+
+import java.util.Objects;
+
+/**
+ * The typed content of an event. The record components become the JSON payload; {@link #kind()} and
+ * {@link #schemaVersion()} are stored beside it. Constructors validate, so an out-of-range value never becomes an event.
+ * Bundles may define their own payload types; the built-in ones are nested here.
+ */
+public interface EventPayload {
+
+    /** @return the dotted kind, e.g. {@code agent.spawned} */
+    String kind();
+
+    /** @return the payload's schema version for its kind */
+    default int schemaVersion() {
+        return 1;
+    }
+
+    /** @return the agent the event concerns, or {@code null} */
+    default String agent() {
+        return null;
+    }
+
+    /** @return the security subject that caused it, or {@code null} */
+    default String subject() {
+        return null;
+    }
+
+    private static String require(String value, String name) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + " must not be blank");
+        }
+        return value;
+    }
+
+    private static long nonNegative(long value, String name) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " must not be negative, not " + value);
+        }
+        return value;
+    }
+
+    /** A task was queued for an agent. */
+    record TaskScheduled(String agent, String task, String subject) implements EventPayload {
+        public TaskScheduled {
+            require(agent, "agent");
+            require(task, "task");
+        }
+
+        @Override
+        public String kind() {
+            return "task.scheduled";
+        }
+    }
+
+    /** A sub-agent was spawned. */
+    record AgentSpawned(String parent, String agent, String subject) implements EventPayload {
+        public AgentSpawned {
+            require(parent, "parent");
+            require(agent, "agent");
+        }
+
+        @Override
+        public String kind() {
+            return "agent.spawned";
+        }
+    }
+
+    /** An agent emitted an observation; {@code data} is base64. */
+    record ObservationEmitted(String agent, String data, int size, String subject) implements EventPayload {
+        public ObservationEmitted {
+            require(agent, "agent");
+            Objects.requireNonNull(data, "data");
+            nonNegative(size, "size");
+        }
+
+        @Override
+        public String kind() {
+            return "observation.emitted";
+        }
+    }
+
+    /** An agent ended; {@code exitCode} is in [-128, 127]. */
+    record AgentTerminated(String agent, String reason, int exitCode) implements EventPayload {
+        public AgentTerminated {
+            require(agent, "agent");
+            require(reason, "reason");
+            if (exitCode < -128 || exitCode > 127) {
+                throw new IllegalArgumentException("exit_code must be in [-128, 127], not " + exitCode);
+            }
+        }
+
+        @Override
+        public String kind() {
+            return "agent.terminated";
+        }
+    }
+
+    /** An agent was paused. */
+    record AgentSuspended(String agent, String reason) implements EventPayload {
+        public AgentSuspended {
+            require(agent, "agent");
+        }
+
+        @Override
+        public String kind() {
+            return "agent.suspended";
+        }
+    }
+
+    /** A paused agent continued. */
+    record AgentResumed(String agent) implements EventPayload {
+        public AgentResumed {
+            require(agent, "agent");
+        }
+
+        @Override
+        public String kind() {
+            return "agent.resumed";
+        }
+    }
+
+    /** An agent finished a task. */
+    record TaskCompleted(String agent, String task, String result, long durationMs) implements EventPayload {
+        public TaskCompleted {
+            require(agent, "agent");
+            require(task, "task");
+            nonNegative(durationMs, "durationMs");
+        }
+
+        @Override
+        public String kind() {
+            return "task.completed";
+        }
+    }
+
+    /** An agent failed a task. */
+    record TaskFailed(String agent, String task, String error) implements EventPayload {
+        public TaskFailed {
+            require(agent, "agent");
+            require(task, "task");
+            require(error, "error");
+        }
+
+        @Override
+        public String kind() {
+            return "task.failed";
+        }
+    }
+
+    /** A task ran out of time. */
+    record TaskTimeout(String agent, String task, long timeoutMs) implements EventPayload {
+        public TaskTimeout {
+            require(agent, "agent");
+            require(task, "task");
+            nonNegative(timeoutMs, "timeoutMs");
+        }
+
+        @Override
+        public String kind() {
+            return "task.timeout";
+        }
+    }
+
+    /** A tool was called. */
+    record ToolInvoked(String tool, String version, String subject, boolean success, long durationMs)
+            implements EventPayload {
+        public ToolInvoked {
+            require(tool, "tool");
+            nonNegative(durationMs, "durationMs");
+        }
+
+        @Override
+        public String kind() {
+            return "tool.invoked";
+        }
+    }
+
+    /** A capability token was issued (or delegated). */
+    record TokenIssued(String jti, String subject, String detail) implements EventPayload {
+        public TokenIssued {
+            require(jti, "jti");
+        }
+
+        @Override
+        public String kind() {
+            return "token.issued";
+        }
+    }
+
+    /** A capability token was revoked. */
+    record TokenRevoked(String jti, String subject, String detail) implements EventPayload {
+        public TokenRevoked {
+            require(jti, "jti");
+        }
+
+        @Override
+        public String kind() {
+            return "token.revoked";
+        }
+    }
+
+    /** The signing key was rotated. */
+    record KeyRotated(String subject, String detail) implements EventPayload {
+        @Override
+        public String kind() {
+            return "key.rotated";
+        }
+    }
+
+    /** Something failed inside Toka. */
+    record SystemError(String component, String message) implements EventPayload {
+        public SystemError {
+            require(component, "component");
+            require(message, "message");
+        }
+
+        @Override
+        public String kind() {
+            return "system.error";
+        }
+    }
+}
