@@ -1,0 +1,53 @@
+package io.toka.kernel;
+
+import io.toka.event.Event;
+import io.toka.event.EventPayload;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/** The kernel: checks and records operations, and records the events the rest of Toka reports. */
+@ProviderType
+public interface Kernel {
+
+    /** Most tasks one agent may have queued. */
+    int MAX_QUEUED_TASKS = 10_000;
+
+    /**
+     * Checks, in order: the message is well-formed; the token is valid; its subject is the origin; it holds the
+     * operation's permission; the agent's queue has room. Then the first {@link OperationHandler} that handles the
+     * operation, or the kernel itself, produces exactly one event, which is stored durably and published.
+     *
+     * @param message the message
+     * @return the recorded event
+     * @throws InvalidOperationException for a malformed message or a full queue; the message names the limit
+     * @throws CapabilityDeniedException for an invalid token, a wrong origin or a missing permission
+     */
+    Event submit(Message message) throws KernelException;
+
+    /**
+     * Records an event durably and publishes it.
+     *
+     * @param payload what happened
+     * @param parents the events it follows from
+     * @return the stored event
+     */
+    Event record(EventPayload payload, List<Event> parents);
+
+    /**
+     * Records an event in the background (batched with others); never blocks the caller for I/O.
+     *
+     * @param payload what happened
+     */
+    void post(EventPayload payload);
+
+    /** @return how many tasks the agent has queued */
+    int queuedTasks(String agent);
+
+    /**
+     * Takes the agent's oldest queued task.
+     *
+     * @return its description, or empty if none
+     */
+    Optional<String> takeTask(String agent);
+}

@@ -1,0 +1,345 @@
+package io.toka.kernel.internal;
+
+import io.toka.event.Event;
+import io.toka.event.EventBus;
+import io.toka.event.EventPayload;
+import io.toka.event.EventStore;
+import io.toka.event.EventStoreException;
+import io.toka.event.EventSubscriber;
+import io.toka.event.Events;
+import io.toka.kernel.CapabilityDeniedException;
+import io.toka.kernel.InvalidOperationException;
+import io.toka.kernel.Kernel;
+import io.toka.kernel.KernelException;
+import io.toka.kernel.Message;
+import io.toka.kernel.Operation;
+import io.toka.kernel.OperationHandler;
+import io.toka.security.AuditEvent;
+import io.toka.security.AuditListener;
+import io.toka.security.AuthenticationException;
+import io.toka.security.SecurityContext;
+import io.toka.security.TokenService;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel. Checks each message in a fixed order, lets the first {@link OperationHandler} (or itself) turn it into
+ * one event, stores that event durably, then publishes it. Also records what the rest of Toka reports: directly
+ * ({@link #record}), in the background ({@link #post}), and token events from the security audit.
+ */
+@Component(service = {Kernel.class, EventBus.class, AuditListener.class})
+public final class KernelImpl implements Kernel, EventBus, AuditListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KernelImpl.class);
+    /** Events waiting for the background writer. */
+    static final int POST_CAPACITY = 65_536;
+    /** Most events the background writer stores in one append. */
+    static final int POST_BATCH = 512;
+
+    private final TokenService tokens;
+    private final EventStore store;
+    private final LocalEventBus bus = new LocalEventBus();
+    /** Highest ranking first, then oldest service first: the reverse of ServiceReference's natural order. */
+    private final Map<ServiceReference<?>, OperationHandler> handlers =
+            new ConcurrentSkipListMap<>(java.util.Comparator.reverseOrder());
+    private final Map<String, AgentQueue> queues = new ConcurrentHashMap<>();
+    private final BlockingQueue<EventPayload> posted = new LinkedBlockingQueue<>(POST_CAPACITY);
+    private final AtomicLong postDropped = new AtomicLong();
+    private final Thread writer;
+    private volatile boolean running = true;
+
+    /** An agent's queued tasks; {@code count} also holds reservations of submits in progress. */
+    private static final class AgentQueue {
+        final AtomicInteger count = new AtomicInteger();
+        final ConcurrentLinkedDeque<String> tasks = new ConcurrentLinkedDeque<>();
+    }
+
+    @Activate
+    public KernelImpl(@Reference TokenService tokens, @Reference EventStore store) {
+        this.tokens = tokens;
+        this.store = store;
+        this.writer = new Thread(this::writePosted, "toka-event-writer");
+        writer.setDaemon(true);
+        writer.start();
+        LOG.info("Kernel started on the {} event store (last event {})", store.type(), store.lastSeq());
+    }
+
+    @Deactivate
+    void deactivate() {
+        running = false;
+        writer.interrupt();
+        try {
+            writer.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        bus.closeAll();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addHandler(ServiceReference<OperationHandler> ref, OperationHandler handler) {
+        handlers.put(ref, handler);
+    }
+
+    void removeHandler(ServiceReference<OperationHandler> ref) {
+        handlers.remove(ref);
+    }
+
+    /** For tests without a framework: handlers in the order given. */
+    void addHandlerForTest(ServiceReference<?> ref, OperationHandler handler) {
+        handlers.put(ref, handler);
+    }
+
+    // ---------------------------------------------------------------- submit
+
+    @Override
+    public Event submit(Message message) throws KernelException {
+        Operation op = validate(message);
+        SecurityContext caller;
+        try {
+            caller = tokens.authenticate(message.capability());
+        } catch (AuthenticationException e) {
+            throw new CapabilityDeniedException("capability denied");
+        }
+        if (!caller.subject().equals(message.origin())) {
+            throw new CapabilityDeniedException("capability denied: the token's subject is not the origin '"
+                    + message.origin() + "'");
+        }
+        if (!caller.isPermitted(op.permission())) {
+            throw new CapabilityDeniedException("capability denied: " + name(op) + " needs permission '"
+                    + op.permission() + "'");
+        }
+        AgentQueue queue = null;
+        if (op instanceof Operation.ScheduleAgentTask s) {
+            queue = queues.computeIfAbsent(s.agent(), a -> new AgentQueue());
+            if (queue.count.incrementAndGet() > MAX_QUEUED_TASKS) {
+                queue.count.decrementAndGet();
+                throw new InvalidOperationException("task queue full: agent '" + s.agent() + "' already has "
+                        + MAX_QUEUED_TASKS + " queued tasks");
+            }
+        }
+        boolean enqueued = false;
+        try {
+            EventPayload payload = null;
+            for (OperationHandler h : handlers.values()) {
+                Optional<EventPayload> p = h.handle(op, caller);
+                if (p != null && p.isPresent()) {
+                    payload = p.get();
+                    break;
+                }
+            }
+            boolean builtIn = payload == null;
+            if (builtIn) {
+                payload = builtIn(op, caller);
+            }
+            Event event = store.append(Events.create(payload, List.of()));
+            if (builtIn && op instanceof Operation.ScheduleAgentTask s) {
+                queue.tasks.add(s.task().trim());
+                enqueued = true;
+            }
+            bus.publish(event);
+            return event;
+        } finally {
+            if (queue != null && !enqueued) {
+                queue.count.decrementAndGet();
+            }
+        }
+    }
+
+    private static String name(Operation op) {
+        return op.getClass().getSimpleName();
+    }
+
+    private static EventPayload builtIn(Operation op, SecurityContext caller) {
+        if (op instanceof Operation.ScheduleAgentTask s) {
+            return new EventPayload.TaskScheduled(s.agent(), s.task().trim(), caller.subject());
+        }
+        if (op instanceof Operation.SpawnSubAgent s) {
+            return new EventPayload.AgentSpawned(s.parent(), s.name(), caller.subject());
+        }
+        Operation.EmitObservation o = (Operation.EmitObservation) op;
+        return new EventPayload.ObservationEmitted(o.agent(), Base64.getEncoder().encodeToString(o.data()), o.size(),
+                caller.subject());
+    }
+
+    /** Step 1: the message is well-formed. The messages follow the original system's. */
+    static Operation validate(Message m) throws InvalidOperationException {
+        if (m == null) {
+            throw new InvalidOperationException("message is required");
+        }
+        identifier("Origin", m.origin());
+        String cap = m.capability();
+        if (cap == null || cap.isBlank()) {
+            throw new InvalidOperationException("Capability token cannot be empty");
+        }
+        if (cap.length() > 8192) {
+            throw new InvalidOperationException("Capability token too long: " + cap.length() + " > 8192");
+        }
+        Operation op = m.operation();
+        if (op == null) {
+            throw new InvalidOperationException("operation is required: ScheduleAgentTask, SpawnSubAgent or EmitObservation");
+        }
+        if (op instanceof Operation.ScheduleAgentTask s) {
+            identifier("Agent id", s.agent());
+            String task = s.task() == null ? "" : s.task().trim();
+            if (task.length() > Operation.MAX_TASK_CHARS) {
+                throw new InvalidOperationException("Task description too long: " + task.length() + " > "
+                        + Operation.MAX_TASK_CHARS);
+            }
+            if (task.isEmpty()) {
+                throw new InvalidOperationException("Task description cannot be empty");
+            }
+        } else if (op instanceof Operation.SpawnSubAgent s) {
+            identifier("Parent agent id", s.parent());
+            identifier("Agent name", s.name());
+        } else if (op instanceof Operation.EmitObservation o) {
+            identifier("Agent id", o.agent());
+            if (o.size() > Operation.MAX_OBSERVATION_BYTES) {
+                throw new InvalidOperationException("Observation data too large: " + o.size() + " > "
+                        + Operation.MAX_OBSERVATION_BYTES);
+            }
+        }
+        return op;
+    }
+
+    private static void identifier(String what, String value) throws InvalidOperationException {
+        if (value == null || value.isBlank()) {
+            throw new InvalidOperationException(what + " cannot be empty");
+        }
+        if (value.length() > Operation.MAX_AGENT_CHARS) {
+            throw new InvalidOperationException(what + " too long: " + value.length() + " > " + Operation.MAX_AGENT_CHARS);
+        }
+    }
+
+    // ---------------------------------------------------------------- recording
+
+    @Override
+    public Event record(EventPayload payload, List<Event> parents) {
+        Event event = store.append(Events.create(payload, parents == null ? List.of() : parents));
+        bus.publish(event);
+        return event;
+    }
+
+    @Override
+    public void post(EventPayload payload) {
+        try {
+            if (!posted.offer(payload, 100, TimeUnit.MILLISECONDS)) {
+                long n = postDropped.incrementAndGet();
+                LOG.warn("Event writer is {} events behind; dropped a {} event ({} dropped so far)", POST_CAPACITY,
+                        payload.kind(), n);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void writePosted() {
+        List<EventPayload> batch = new ArrayList<>(POST_BATCH);
+        while (running || !posted.isEmpty()) {
+            try {
+                EventPayload first = posted.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+            } catch (InterruptedException e) {
+                if (posted.isEmpty()) {
+                    return;
+                }
+            }
+            posted.drainTo(batch, POST_BATCH - batch.size());
+            List<Event> events = new ArrayList<>(batch.size());
+            for (EventPayload p : batch) {
+                try {
+                    events.add(Events.create(p, List.of()));
+                } catch (IllegalArgumentException e) {
+                    LOG.warn("Dropping an invalid {} event: {}", p.kind(), e.getMessage());
+                }
+            }
+            batch.clear();
+            try {
+                for (Event e : store.append(events)) {
+                    bus.publish(e);
+                }
+            } catch (EventStoreException | IllegalArgumentException e) {
+                LOG.error("Could not store {} background event(s): {}", events.size(), e.getMessage());
+            }
+        }
+    }
+
+    /** Waits until every posted event has been stored (for tests and orderly shutdown). */
+    boolean awaitPosted(long timeoutMillis) throws InterruptedException {
+        long end = System.currentTimeMillis() + timeoutMillis;
+        while (!posted.isEmpty() && System.currentTimeMillis() < end) {
+            Thread.onSpinWait();
+            Thread.sleep(1);
+        }
+        return posted.isEmpty();
+    }
+
+    // ---------------------------------------------------------------- tasks
+
+    @Override
+    public int queuedTasks(String agent) {
+        AgentQueue q = queues.get(agent);
+        return q == null ? 0 : q.tasks.size();
+    }
+
+    @Override
+    public Optional<String> takeTask(String agent) {
+        AgentQueue q = queues.get(agent);
+        if (q == null) {
+            return Optional.empty();
+        }
+        String task = q.tasks.poll();
+        if (task != null) {
+            q.count.decrementAndGet();
+        }
+        return Optional.ofNullable(task);
+    }
+
+    // ---------------------------------------------------------------- bus and audit
+
+    @Override
+    public Subscription subscribe(EventSubscriber subscriber, int capacity) {
+        return bus.subscribe(subscriber, capacity);
+    }
+
+    @Override
+    public void onAudit(AuditEvent e) {
+        if (!"success".equals(e.outcome())) {
+            return;
+        }
+        switch (e.action()) {
+            case "token.issue", "token.delegate" ->
+                    post(new EventPayload.TokenIssued(e.jti(), e.subject(), e.action() + ": " + e.detail()));
+            case "token.revoke" -> post(new EventPayload.TokenRevoked(e.jti(), e.subject(), e.detail()));
+            case "key.rotate" -> post(new EventPayload.KeyRotated(e.subject(), e.detail()));
+            default -> {
+                // other decisions stay in the audit log only
+            }
+        }
+    }
+}
