@@ -98,6 +98,39 @@ public class ShellIT extends TestSupport {
     }
 
     @Test
+    public void kernelSubmitAndEventsFromTheShell() throws Exception {
+        String token = run("toka:token-issue -q --ttl 10m shell-agent agent:*").trim();
+        String out = run("toka:kernel-submit --token " + token + " schedule shell-agent tidy the workspace");
+        assertTrue(out, out.contains("task.scheduled"));
+        String list = run("toka:event-list --kind task.scheduled --agent shell-agent");
+        assertTrue(list, list.contains("tidy the workspace"));
+        try {
+            run("toka:kernel-submit --token " + token + " --origin someone-else spawn shell-agent child");
+            fail("a wrong origin was accepted");
+        } catch (Exception e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("capability denied"));
+        }
+        String tail = runWithTailFollowing(token);
+        assertTrue(tail, tail.contains("observation.emitted"));
+    }
+
+    /** Starts toka:event-tail --count 1, then emits an observation, and returns what the tail printed. */
+    private String runWithTailFollowing(String token) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<String> tail = pool.submit(() -> run("toka:event-tail --count 1 --kind observation.emitted"));
+            // the tail subscribes asynchronously: keep emitting until it has printed one
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> {
+                run("toka:kernel-submit --token " + token + " observe shell-agent saw something");
+                return tail.isDone();
+            });
+            return tail.get();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     public void tokensAndKeysFromTheShell() throws Exception {
         String token = run("toka:token-issue -q --ttl 10m agent-9 tool:invoke:file-reader filesystem:read").trim();
         assertEquals(token, 3, token.split("\\.").length);

@@ -13,6 +13,8 @@ public final class Permissions {
     public static final String KEY_READ = "key:read";
     /** Rotate the signing key. */
     public static final String KEY_ROTATE = "key:rotate";
+    /** Read and follow events. */
+    public static final String EVENT_READ = "event:read";
     /** Everything. */
     public static final String ALL = "*";
 

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.toka.event.EventBus;
+import io.toka.event.EventStore;
+import io.toka.kernel.Kernel;
 import io.toka.runtime.registry.InvalidArgumentsException;
 import io.toka.runtime.registry.RegisteredTool;
 import io.toka.runtime.registry.ToolCallResult;
@@ -69,12 +72,14 @@ public final class ApiServlet extends HttpServlet {
     private final transient RateLimiter rateLimiter;
     private final transient AuditLog audit;
     private final transient TokenApi tokenApi;
+    private final transient EventApi eventApi;
     private final transient ObjectMapper mapper;
     private final String version;
 
     @Activate
     public ApiServlet(BundleContext context, @Reference ToolRegistry registry, @Reference TokenService tokens,
-            @Reference KeyService keys, @Reference RateLimiter rateLimiter, @Reference AuditLog audit) {
+            @Reference KeyService keys, @Reference RateLimiter rateLimiter, @Reference AuditLog audit,
+            @Reference Kernel kernel, @Reference EventStore store, @Reference EventBus bus) {
         this.registry = registry;
         this.tokens = tokens;
         this.rateLimiter = rateLimiter;
@@ -83,6 +88,7 @@ public final class ApiServlet extends HttpServlet {
         this.mapper = new ObjectMapper()
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.eventApi = new EventApi(kernel, store, bus, mapper);
         String v = context.getBundle().getHeaders("").get("Toka-Version");
         this.version = v != null ? v : context.getBundle().getVersion().toString();
     }
@@ -135,7 +141,7 @@ public final class ApiServlet extends HttpServlet {
             if (x.allow("POST")) {
                 invoke(x, caller, parts[1]);
             }
-        } else if (!tokenApi.route(x, caller, parts)) {
+        } else if (!tokenApi.route(x, caller, parts) && !eventApi.route(x, caller, parts)) {
             x.problem(Problem.notFound("no resource at " + ROOT + path));
         }
     }

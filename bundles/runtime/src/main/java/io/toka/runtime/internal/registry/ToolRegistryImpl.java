@@ -8,6 +8,8 @@ import io.toka.runtime.registry.ToolCallResult.Status;
 import io.toka.runtime.registry.ToolProvider;
 import io.toka.runtime.registry.ToolRegistry;
 import io.toka.runtime.registry.UnknownToolException;
+import io.toka.event.EventPayload;
+import io.toka.kernel.Kernel;
 import io.toka.security.Permissions;
 import io.toka.security.SecurityContext;
 import io.toka.tool.Tool;
@@ -38,6 +40,10 @@ import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -78,6 +84,11 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ToolRegistryImpl.class);
+
+    /** Where each call is recorded as a {@code tool.invoked} event, in the background; absent in plain unit tests. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Kernel kernel;
 
     /** Best first: higher ranking, then newer (higher service id). */
     static final Comparator<ToolEntry> PRECEDENCE = Comparator.<ToolEntry>comparingInt(e -> e.ranking).reversed()
@@ -177,6 +188,17 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
 
     @Override
     public ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller)
+            throws UnknownToolException, InvalidArgumentsException {
+        ToolCallResult result = dispatch(name, arguments, caller);
+        Kernel k = kernel;
+        if (k != null) {
+            k.post(new EventPayload.ToolInvoked(name, result.toolVersion(), caller.subject(), result.isSuccess(),
+                    result.durationMs()));
+        }
+        return result;
+    }
+
+    private ToolCallResult dispatch(String name, Map<String, Object> arguments, SecurityContext caller)
             throws UnknownToolException, InvalidArgumentsException {
         long start = System.nanoTime();
         ToolEntry picked;
