@@ -4,7 +4,6 @@ import io.toka.event.Event;
 import io.toka.event.EventBus;
 import io.toka.event.EventPayload;
 import io.toka.event.EventStore;
-import io.toka.event.EventStoreException;
 import io.toka.event.EventSubscriber;
 import io.toka.event.Events;
 import io.toka.kernel.CapabilityDeniedException;
@@ -66,6 +65,8 @@ public final class KernelImpl implements Kernel, EventBus, AuditListener {
     private final Map<String, AgentQueue> queues = new ConcurrentHashMap<>();
     private final BlockingQueue<EventPayload> posted = new LinkedBlockingQueue<>(POST_CAPACITY);
     private final AtomicLong postDropped = new AtomicLong();
+    /** Posted events not yet stored (or given up on), including the batch the writer is storing. */
+    private final AtomicLong postPending = new AtomicLong();
     private final Thread writer;
     private volatile boolean running = true;
 
@@ -244,13 +245,16 @@ public final class KernelImpl implements Kernel, EventBus, AuditListener {
 
     @Override
     public void post(EventPayload payload) {
+        postPending.incrementAndGet();
         try {
             if (!posted.offer(payload, 100, TimeUnit.MILLISECONDS)) {
+                postPending.decrementAndGet();
                 long n = postDropped.incrementAndGet();
                 LOG.warn("Event writer is {} events behind; dropped a {} event ({} dropped so far)", POST_CAPACITY,
                         payload.kind(), n);
             }
         } catch (InterruptedException e) {
+            postPending.decrementAndGet();
             Thread.currentThread().interrupt();
         }
     }
@@ -270,6 +274,7 @@ public final class KernelImpl implements Kernel, EventBus, AuditListener {
                 }
             }
             posted.drainTo(batch, POST_BATCH - batch.size());
+            int taken = batch.size();
             List<Event> events = new ArrayList<>(batch.size());
             for (EventPayload p : batch) {
                 try {
@@ -283,8 +288,11 @@ public final class KernelImpl implements Kernel, EventBus, AuditListener {
                 for (Event e : store.append(events)) {
                     bus.publish(e);
                 }
-            } catch (EventStoreException | IllegalArgumentException e) {
-                LOG.error("Could not store {} background event(s): {}", events.size(), e.getMessage());
+            } catch (RuntimeException e) {
+                // any store failure, expected (EventStoreException) or not, must not end the writer
+                LOG.error("Could not store {} background event(s): {}", events.size(), e.toString());
+            } finally {
+                postPending.addAndGet(-taken);
             }
         }
     }
@@ -292,11 +300,11 @@ public final class KernelImpl implements Kernel, EventBus, AuditListener {
     /** Waits until every posted event has been stored (for tests and orderly shutdown). */
     boolean awaitPosted(long timeoutMillis) throws InterruptedException {
         long end = System.currentTimeMillis() + timeoutMillis;
-        while (!posted.isEmpty() && System.currentTimeMillis() < end) {
+        while (postPending.get() > 0 && System.currentTimeMillis() < end) {
             Thread.onSpinWait();
             Thread.sleep(1);
         }
-        return posted.isEmpty();
+        return postPending.get() <= 0;
     }
 
     // ---------------------------------------------------------------- tasks

@@ -80,10 +80,15 @@ final class LocalEventBus implements EventBus {
                     return;
                 }
                 long missed = missedPending.getAndSet(0);
-                try {
-                    if (missed > 0) {
+                if (missed > 0) {
+                    try {
                         subscriber.onMissed(missed);
+                    } catch (RuntimeException ex) {
+                        // a failing onMissed must not lose the event that follows
+                        LOG.warn("Event subscriber {} failed on a missed count of {}", subscriber, missed, ex);
                     }
+                }
+                try {
                     subscriber.onEvent(e);
                 } catch (RuntimeException ex) {
                     LOG.warn("Event subscriber {} failed on event {}", subscriber, e.id(), ex);

@@ -1,0 +1,311 @@
+package io.toka.kernel.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.toka.event.Event;
+import io.toka.event.EventPayload;
+import io.toka.event.Events;
+import io.toka.security.AuditEvent;
+import io.toka.security.SecurityContext;
+import io.toka.security.TokenService;
+import io.toka.security.internal.TestTokens;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.service.event.EventAdmin;
+
+class KernelRecordingTest {
+
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+    TestTokens tokens;
+    ListEventStore store;
+    KernelImpl kernel;
+    Recorder published;
+
+    @BeforeEach
+    void start() {
+        tokens = new TestTokens(dir);
+        store = new ListEventStore();
+        kernel = new KernelImpl(tokens.service(), store);
+        published = new Recorder();
+        kernel.subscribe(published, 10_000);
+    }
+
+    @AfterEach
+    void stop() {
+        CountDownLatch g = store.gate;
+        if (g != null) {
+            g.countDown();
+        }
+        kernel.deactivate();
+    }
+
+    private static EventPayload payload(int i) {
+        return new EventPayload.ToolInvoked("tool-" + i, "1.0.0", "s", true, i);
+    }
+
+    private static int number(Event e) {
+        return (int) ((EventPayload.ToolInvoked) Events.payload(e).orElseThrow()).durationMs();
+    }
+
+    // ---------------------------------------------------------------- record and post
+
+    @Test
+    void recordStoresThenPublishesWithParents() {
+        Event parent = kernel.record(new EventPayload.AgentResumed("a"), null);
+        Event child = kernel.record(new EventPayload.AgentSuspended("a", "pause"), List.of(parent));
+        assertThat(store.all()).containsExactly(parent, child);
+        assertThat(parent.seq()).isEqualTo(1);
+        assertThat(child.seq()).isEqualTo(2);
+        assertThat(child.parents()).containsExactly(parent.id());
+        assertThat(child.digest()).isEqualTo(Events.digest(child.payload(), List.of(parent.digest())));
+        await().atMost(WAIT).until(() -> published.events.size() == 2);
+        assertThat(published.events).containsExactly(parent, child);
+    }
+
+    @Test
+    void postedEventsAreStoredInTheBackgroundAndPublished() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            kernel.post(payload(i));
+        }
+        await().atMost(WAIT).until(() -> store.count() == 100);
+        assertThat(kernel.awaitPosted(5000)).isTrue();
+        assertThat(store.all()).extracting(KernelRecordingTest::number).isSorted().hasSize(100);
+        await().atMost(WAIT).until(() -> published.events.size() == 100);
+        assertThat(published.events).containsExactlyElementsOf(store.all());
+        assertThat(store.batchSizes()).allMatch(n -> n >= 1 && n <= KernelImpl.POST_BATCH);
+    }
+
+    @Test
+    void postedEventsAreStoredInBatches() throws Exception {
+        store.gate = new CountDownLatch(1);
+        kernel.post(payload(0));
+        // the writer is now holding event 0 at the store; the rest pile up behind it
+        assertThat(store.atGate.await(10, TimeUnit.SECONDS)).isTrue();
+        for (int i = 1; i <= 1000; i++) {
+            kernel.post(payload(i));
+        }
+        assertThat(store.count()).isZero();
+        store.gate.countDown();
+        await().atMost(WAIT).until(() -> store.count() == 1001);
+        assertThat(store.batchSizes()).containsExactly(1, KernelImpl.POST_BATCH, 1000 - KernelImpl.POST_BATCH);
+        assertThat(store.all()).extracting(KernelRecordingTest::number).containsExactlyElementsOf(range(0, 1000));
+        await().atMost(WAIT).until(() -> published.events.size() == 1001);
+        assertThat(published.events).containsExactlyElementsOf(store.all());
+        assertThat(published.events).extracting(Event::seq).isSorted();
+    }
+
+    private static List<Integer> range(int from, int to) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = from; i <= to; i++) {
+            out.add(i);
+        }
+        return out;
+    }
+
+    @Test
+    void postDoesNotWaitForTheStore() {
+        store.gate = new CountDownLatch(1);
+        long start = System.nanoTime();
+        for (int i = 0; i < 2000; i++) {
+            kernel.post(payload(i));
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(store.count()).isZero();
+        store.gate.countDown();
+        await().atMost(WAIT).until(() -> store.count() == 2000);
+    }
+
+    @Test
+    void anInvalidPostedEventIsDroppedAndTheRestStored() {
+        store.gate = new CountDownLatch(1);
+        kernel.post(payload(0));
+        kernel.post(new EventPayload() {
+            @Override
+            public String kind() {
+                return "Not A Kind";
+            }
+        });
+        kernel.post(payload(1));
+        store.gate.countDown();
+        await().atMost(WAIT).until(() -> store.count() == 2);
+        kernel.post(payload(2));
+        await().atMost(WAIT).until(() -> store.count() == 3);
+        assertThat(store.all()).extracting(KernelRecordingTest::number).containsExactly(0, 1, 2);
+    }
+
+    @Test
+    void theWriterSurvivesAStoreFailure() {
+        store.fail = true;
+        kernel.post(payload(0));
+        await().atMost(WAIT).until(() -> store.appends.get() >= 1);
+        store.fail = false;
+        kernel.post(payload(1));
+        await().atMost(WAIT).until(() -> store.count() == 1);
+        assertThat(store.all()).extracting(KernelRecordingTest::number).containsExactly(1);
+    }
+
+    @Test
+    void theWriterSurvivesAnUnexpectedStoreException() {
+        store.crash = new IllegalStateException("a bug in the store");
+        kernel.post(payload(0));
+        await().atMost(WAIT).until(() -> store.appends.get() >= 1);
+        store.crash = null;
+        kernel.post(payload(1));
+        await().atMost(WAIT).until(() -> store.count() == 1);
+        assertThat(store.all()).extracting(KernelRecordingTest::number).containsExactly(1);
+    }
+
+    @Test
+    void awaitPostedWaitsUntilTheEventsAreStored() throws Exception {
+        assertThat(kernel.awaitPosted(0)).isTrue();
+        store.gate = new CountDownLatch(1);
+        kernel.post(payload(0));
+        kernel.post(payload(1));
+        // the writer has taken event 0 off the queue but not stored it: not done yet
+        assertThat(store.atGate.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kernel.awaitPosted(100)).isFalse();
+        store.gate.countDown();
+        assertThat(kernel.awaitPosted(10_000)).isTrue();
+        assertThat(store.count()).isEqualTo(2);
+    }
+
+    @Test
+    void awaitPostedCountsFailedAndInvalidEventsAsDone() throws Exception {
+        store.fail = true;
+        kernel.post(payload(0));
+        assertThat(kernel.awaitPosted(10_000)).isTrue();
+        store.fail = false;
+        kernel.post(() -> "Not A Kind");
+        assertThat(kernel.awaitPosted(10_000)).isTrue();
+        assertThat(store.count()).isZero();
+    }
+
+    @Test
+    void deactivateStoresWhatWasPosted() {
+        for (int i = 0; i < 3000; i++) {
+            kernel.post(payload(i));
+        }
+        kernel.deactivate();
+        assertThat(store.count()).isEqualTo(3000);
+        assertThat(store.all()).extracting(KernelRecordingTest::number).containsExactlyElementsOf(range(0, 2999));
+    }
+
+    // ---------------------------------------------------------------- audit
+
+    private static AuditEvent audit(String action, String outcome, String subject, String jti, String detail) {
+        return new AuditEvent(Instant.now(), action, outcome, subject, jti, detail);
+    }
+
+    @Test
+    void auditEventsBecomeTokenAndKeyEvents() {
+        kernel.onAudit(audit("token.issue", "success", "admin", "j1", "sub=bob"));
+        kernel.onAudit(audit("token.delegate", "success", "bob", "j2", "sub=carol"));
+        kernel.onAudit(audit("token.revoke", "success", "admin", "j1", "revoked 2"));
+        kernel.onAudit(audit("key.rotate", "success", "admin", null, "new key k2"));
+        // refusals, failures and other actions stay in the audit log
+        kernel.onAudit(audit("token.issue", "failure", "admin", null, "bad ttl"));
+        kernel.onAudit(audit("token.issue", "denied", "eve", null, "no token:issue"));
+        kernel.onAudit(audit("token.revoke", "denied", "eve", "j1", "not hers"));
+        kernel.onAudit(audit("token.delegate", "failure", "bob", null, "too deep"));
+        kernel.onAudit(audit("key.rotate", "denied", "eve", null, "no key:rotate"));
+        kernel.onAudit(audit("authenticate", "failure", null, null, "bad signature"));
+        kernel.onAudit(audit("authorize", "allowed", "bob", "j2", "tool.invoke:x"));
+        kernel.onAudit(audit("authorize", "denied", "bob", "j2", "tool.invoke:y"));
+        kernel.onAudit(audit("key.generate", "success", "system", null, "k1"));
+        kernel.post(new EventPayload.SystemError("test", "sentinel"));
+
+        await().atMost(WAIT).until(() -> store.count() == 5);
+        List<EventPayload> payloads = store.all().stream().map(e -> Events.payload(e).orElseThrow()).toList();
+        assertThat(payloads).containsExactly(
+                new EventPayload.TokenIssued("j1", "admin", "token.issue: sub=bob"),
+                new EventPayload.TokenIssued("j2", "bob", "token.delegate: sub=carol"),
+                new EventPayload.TokenRevoked("j1", "admin", "revoked 2"),
+                new EventPayload.KeyRotated("admin", "new key k2"),
+                new EventPayload.SystemError("test", "sentinel"));
+        assertThat(store.all()).extracting(Event::kind).containsExactly("token.issued", "token.issued",
+                "token.revoked", "key.rotated", "system.error");
+        assertThat(store.all().get(0).subject()).isEqualTo("admin");
+    }
+
+    @Test
+    void theRealAuthorityIsAuditedIntoEvents() throws Exception {
+        TokenService service = tokens.service();
+        tokens.audit.clear();
+        String bobs = tokens.issue("bob", "agent:*");
+        SecurityContext bob = service.authenticate(bobs);
+        for (AuditEvent e : tokens.audit) {
+            kernel.onAudit(e);
+        }
+        await().atMost(WAIT).until(() -> store.count() == 1);
+        Event issued = store.all().get(0);
+        assertThat(issued.kind()).isEqualTo("token.issued");
+        EventPayload.TokenIssued p = (EventPayload.TokenIssued) Events.payload(issued).orElseThrow();
+        assertThat(p.jti()).isEqualTo(bob.token().orElseThrow().jti());
+        assertThat(p.subject()).isEqualTo("test-admin");
+        assertThat(p.detail()).startsWith("token.issue: sub=bob");
+    }
+
+    // ---------------------------------------------------------------- EventAdmin
+
+    @Test
+    void topicOfAKind() {
+        assertThat(EventAdminBridge.topic("agent.spawned")).isEqualTo("toka/event/agent/spawned");
+        assertThat(EventAdminBridge.topic("a.b.c")).isEqualTo("toka/event/a/b/c");
+        assertThat(EventAdminBridge.TOPIC_PREFIX).isEqualTo("toka/event/");
+    }
+
+    @Test
+    void theBridgeRepostsEveryEventOnEventAdmin() {
+        List<org.osgi.service.event.Event> posted = new CopyOnWriteArrayList<>();
+        EventAdmin admin = new EventAdmin() {
+            @Override
+            public void postEvent(org.osgi.service.event.Event event) {
+                posted.add(event);
+            }
+
+            @Override
+            public void sendEvent(org.osgi.service.event.Event event) {
+                throw new AssertionError("the bridge must not send synchronously");
+            }
+        };
+        EventAdminBridge bridge = new EventAdminBridge(admin, kernel);
+        Event spawned = kernel.record(new EventPayload.AgentSpawned("p", "c", "alice"), List.of());
+        Event error = kernel.record(new EventPayload.SystemError("store", "disk full"), List.of());
+        await().atMost(WAIT).until(() -> posted.size() == 2);
+        org.osgi.service.event.Event first = posted.get(0);
+        assertThat(first.getTopic()).isEqualTo("toka/event/agent/spawned");
+        assertThat(first.getProperty("id")).isEqualTo(spawned.id());
+        assertThat(first.getProperty("seq")).isEqualTo(spawned.seq());
+        assertThat(first.getProperty("kind")).isEqualTo("agent.spawned");
+        assertThat(first.getProperty("version")).isEqualTo(1);
+        assertThat(first.getProperty("timestamp")).isEqualTo(spawned.timestamp().toEpochMilli());
+        assertThat(first.getProperty("digest")).isEqualTo(spawned.digest());
+        assertThat(first.getProperty("payload")).isEqualTo(spawned.payload());
+        assertThat(first.getProperty("agent")).isEqualTo("c");
+        assertThat(first.getProperty("subject")).isEqualTo("alice");
+        org.osgi.service.event.Event second = posted.get(1);
+        assertThat(second.getTopic()).isEqualTo("toka/event/system/error");
+        assertThat(second.getProperty("id")).isEqualTo(error.id());
+        assertThat(second.containsProperty("agent")).isFalse();
+        assertThat(second.containsProperty("subject")).isFalse();
+
+        bridge.deactivate();
+        kernel.record(new EventPayload.AgentResumed("c"), List.of());
+        await().atMost(WAIT).until(() -> published.events.size() == 3);
+        assertThat(posted).hasSize(2);
+    }
+}
