@@ -155,7 +155,13 @@ public final class KernelImpl implements Kernel, EventBus, AuditListener {
             if (builtIn) {
                 payload = builtIn(op, caller);
             }
-            Event event = store.append(Events.create(payload, List.of()));
+            Event created;
+            try {
+                created = Events.create(payload, List.of());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidOperationException("the operation's event is invalid: " + e.getMessage());
+            }
+            Event event = store.append(created);
             if (builtIn && op instanceof Operation.ScheduleAgentTask s) {
                 queue.tasks.add(s.task().trim());
                 enqueued = true;
