@@ -66,6 +66,9 @@ final class StoreSupport {
                 continue;
             }
             if (sb.length() > 0) {
+                if (sb.charAt(sb.length() - 1) == '.') {
+                    sb.setLength(sb.length() - 1);
+                }
                 sb.append(": ");
             }
             sb.append(m.strip());

@@ -11,6 +11,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -24,6 +25,7 @@ class PostgresEventStoreTest extends JdbcEventStoreContract {
     private static String url;
     private static String user;
     private static String password;
+    private static String unavailable;
 
     private String schema;
 
@@ -32,8 +34,10 @@ class PostgresEventStoreTest extends JdbcEventStoreContract {
         url = System.getenv("TOKA_PG_URL");
         user = System.getenv("TOKA_PG_USER");
         password = System.getenv("TOKA_PG_PASSWORD");
+        unavailable = null;
         if (url == null || url.isBlank()) {
             unavailable("TOKA_PG_URL is not set");
+            return;
         }
         try (Connection c = dataSource(null).getConnection()) {
             assertThat(c.isValid(5)).isTrue();
@@ -42,11 +46,19 @@ class PostgresEventStoreTest extends JdbcEventStoreContract {
         }
     }
 
+    /** Fails at once when PostgreSQL is required; otherwise each test is skipped with the reason. */
     private static void unavailable(String reason) {
         if ("1".equals(System.getenv("TOKA_PG_REQUIRED"))) {
             fail("PostgreSQL is required (TOKA_PG_REQUIRED=1) but not available: " + reason);
         }
-        Assumptions.abort("PostgreSQL not available: " + reason);
+        unavailable = reason;
+    }
+
+    @BeforeEach
+    void skipWithoutDatabase() {
+        if (unavailable != null) {
+            Assumptions.abort("PostgreSQL not available: " + unavailable);
+        }
     }
 
     private static DataSource dataSource(String currentSchema) {
