@@ -96,7 +96,7 @@ public class EventsIT extends TestSupport {
         long before = get("/api/v1/events/store").body().get("lastSeq").asLong();
         assertEquals(200, postJson("/api/v1/tools/file-reader/invoke", "{\"arguments\":{\"path\":\"ev.txt\"}}").status());
         issue("someone", "tool:read");
-        await().atMost(Duration.ofSeconds(10)).until(() ->
+        await().atMost(Duration.ofSeconds(30)).until(() ->
                 events("?kind=tool.invoked&after=" + before).get("events").size() == 1
                 && events("?kind=token.issued&after=" + before).get("events").size() >= 1);
         JsonNode tool = events("?kind=tool.invoked&after=" + before).get("events").get(0);
@@ -105,6 +105,9 @@ public class EventsIT extends TestSupport {
         assertTrue(tool.get("payload").get("success").asBoolean());
         assertEquals(64, tool.get("digest").asText().length());
 
+        issue("page-filler-1", "tool:read");
+        issue("page-filler-2", "tool:read");
+        await().atMost(Duration.ofSeconds(30)).until(() -> get("/api/v1/events/store").body().get("count").asLong() >= 4);
         JsonNode first = events("?limit=2");
         assertEquals(2, first.get("events").size());
         long next = first.get("next").asLong();
@@ -179,7 +182,7 @@ public class EventsIT extends TestSupport {
         Response r = postJson("/api/v1/kernel/submit", "{\"origin\":\"spawner\",\"capability\":\"" + agent
                 + "\",\"operation\":{\"SpawnSubAgent\":{\"parent\":\"spawner\",\"spec\":{\"name\":\"worker-1\"}}}}");
         assertEquals(201, r.status());
-        await().atMost(Duration.ofSeconds(10)).until(() -> received.stream().anyMatch(e ->
+        await().atMost(Duration.ofSeconds(30)).until(() -> received.stream().anyMatch(e ->
                 e.getTopic().equals("toka/event/agent/spawned") && "worker-1".equals(e.getProperty("agent"))));
         org.osgi.service.event.Event e = received.stream().filter(x -> x.getTopic().equals("toka/event/agent/spawned"))
                 .findFirst().orElseThrow();

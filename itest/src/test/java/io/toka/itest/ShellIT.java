@@ -103,7 +103,7 @@ public class ShellIT extends TestSupport {
         String out = run("toka:kernel-submit --token " + token + " schedule shell-agent tidy the workspace");
         assertTrue(out, out.contains("task.scheduled"));
         String list = run("toka:event-list --kind task.scheduled --agent shell-agent");
-        assertTrue(list, list.contains("tidy the workspace"));
+        assertTrue(list, list.contains("task.scheduled") && list.contains("\"task\":\"tidy the"));
         try {
             run("toka:kernel-submit --token " + token + " --origin someone-else spawn shell-agent child");
             fail("a wrong origin was accepted");
