@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -46,6 +47,8 @@ public abstract class JdbcEventStore implements CloseableEventStore {
     private static final int MAX_GROUP = 1000;
     /** Rows deleted per pruning transaction, so appends are not held up by one long delete. */
     static final int PRUNE_CHUNK = 10_000;
+    /** How long the writer waits at most for a group to fill up to the size of the previous one. */
+    private static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     /** Ids looked up per statement when reporting a duplicate. */
     private static final int LOOKUP_CHUNK = 500;
 
@@ -312,6 +315,7 @@ public abstract class JdbcEventStore implements CloseableEventStore {
         List<Work> group = new ArrayList<>();
         List<Append> appends = new ArrayList<>();
         boolean stop = false;
+        int expected = 1;
         while (!stop) {
             group.clear();
             appends.clear();
@@ -321,6 +325,9 @@ public abstract class JdbcEventStore implements CloseableEventStore {
                 continue; // only the stop marker ends the writer
             }
             queue.drainTo(group, MAX_GROUP - 1);
+            if (group.size() < expected) {
+                linger(group, expected);
+            }
             try {
                 for (Work w : group) {
                     if (w instanceof Append a) {
@@ -328,6 +335,7 @@ public abstract class JdbcEventStore implements CloseableEventStore {
                     }
                 }
                 if (!appends.isEmpty()) {
+                    expected = appends.size();
                     writeGroup(appends);
                 }
                 for (Work w : group) {
@@ -351,6 +359,33 @@ public abstract class JdbcEventStore implements CloseableEventStore {
             }
         }
         discardWriteConnection();
+    }
+
+    /**
+     * Waits a little for the appenders of the previous group to come back. Their threads are woken one after the
+     * other when the previous commit completes; without this wait, the writer would start the next commit with the
+     * first one or two of them and make the others wait a whole commit longer. A lone appender never waits here
+     * (the previous group had one batch), and a group that stays smaller than expected lowers the expectation.
+     */
+    private void linger(List<Work> group, int expected) {
+        long deadline = System.nanoTime() + LINGER_NANOS;
+        while (group.size() < expected) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            Work w;
+            try {
+                w = queue.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (w == null) {
+                return;
+            }
+            group.add(w);
+            queue.drainTo(group, MAX_GROUP - group.size());
+        }
     }
 
     private Connection writeConnection() throws SQLException {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -99,21 +100,44 @@ public final class SqliteEventStore extends JdbcEventStore {
         return c;
     }
 
+    /** The transaction statements, prepared once per writer connection (used by the writer thread only). */
+    private Connection preparedFor;
+    private PreparedStatement beginStatement;
+    private PreparedStatement commitStatement;
+    private PreparedStatement rollbackStatement;
+
+    private void prepareTransactionStatements(Connection c) throws SQLException {
+        if (preparedFor == c) {
+            return;
+        }
+        ConnectionPool.quietlyClose(beginStatement);
+        ConnectionPool.quietlyClose(commitStatement);
+        ConnectionPool.quietlyClose(rollbackStatement);
+        preparedFor = null;
+        // IMMEDIATE takes the write lock at once, so the transaction never fails half-way on a busy database
+        beginStatement = c.prepareStatement("BEGIN IMMEDIATE");
+        commitStatement = c.prepareStatement("COMMIT");
+        rollbackStatement = c.prepareStatement("ROLLBACK");
+        preparedFor = c;
+    }
+
     @Override
     protected void begin(Connection c) throws SQLException {
-        // IMMEDIATE takes the write lock at once, so the transaction never fails half-way on a busy database
-        execute(c, "BEGIN IMMEDIATE");
+        prepareTransactionStatements(c);
+        beginStatement.execute();
     }
 
     @Override
     protected void commit(Connection c) throws SQLException {
-        execute(c, "COMMIT");
+        prepareTransactionStatements(c);
+        commitStatement.execute();
     }
 
     @Override
     protected void rollback(Connection c) throws SQLException {
         try {
-            execute(c, "ROLLBACK");
+            prepareTransactionStatements(c);
+            rollbackStatement.execute();
         } catch (SQLException e) {
             // SQLite rolls back by itself after some errors (I/O, full disk); then there is nothing left to undo
             if (!String.valueOf(e.getMessage()).contains("no transaction is active")) {
