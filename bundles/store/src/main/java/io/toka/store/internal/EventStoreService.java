@@ -8,8 +8,11 @@ import io.toka.event.EventStoreException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import javax.sql.DataSource;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -38,12 +43,14 @@ import org.slf4j.LoggerFactory;
  * stays in use and the failure is logged as an error; on success the new store takes over at once and the old one
  * is closed when the calls still running on it have finished. Events are not copied between stores.
  */
-@Component(configurationPid = EventStoreService.PID, service = EventStore.class)
+@Component(configurationPid = EventStoreService.PID, service = {})
 @Designate(ocd = EventStoreService.Config.class)
 public final class EventStoreService implements EventStore {
 
     /** The configuration PID ({@code etc/io.toka.store.cfg}). */
     public static final String PID = "io.toka.store";
+    /** Service property: the type of the store in use, {@code sqlite}, {@code postgresql} or {@code memory}. */
+    public static final String TYPE_PROPERTY = "toka.store.type";
 
     private static final Logger LOG = LoggerFactory.getLogger(EventStoreService.class);
     private static final String POSTGRESQL_BUNDLE = "mvn:org.postgresql/postgresql/42.7.14";
@@ -180,15 +187,33 @@ public final class EventStoreService implements EventStore {
     private volatile Retention retention;
     private volatile String lastError;
     private ScheduledFuture<?> pruning; // guarded by lifecycle
+    private ServiceRegistration<EventStore> registration; // guarded by lifecycle
 
     /**
-     * Opens the configured store.
+     * Opens the configured store and registers the service.
+     *
+     * <p>The service is registered here rather than by DS: DS would copy every configuration property into the
+     * service properties, the database password included, where every bundle and {@code service:list} could read
+     * it. The only service property is {@link #TYPE_PROPERTY}.
      *
      * @throws IllegalArgumentException if the configuration is invalid
      * @throws EventStoreException if the store cannot be opened; then no service is registered
      */
     @Activate
-    public EventStoreService(Config config) {
+    public EventStoreService(BundleContext context, Config config) {
+        this(config);
+        synchronized (lifecycle) {
+            registration = context.registerService(EventStore.class, this, serviceProperties());
+        }
+    }
+
+    /**
+     * Opens the configured store without registering it (for tests).
+     *
+     * @throws IllegalArgumentException if the configuration is invalid
+     * @throws EventStoreException if the store cannot be opened
+     */
+    EventStoreService(Config config) {
         Target target;
         Retention r;
         CloseableEventStore store;
@@ -247,6 +272,9 @@ public final class EventStoreService implements EventStore {
             }
             current = new Slot(target, next);
             lastError = null;
+            if (registration != null) {
+                registration.setProperties(serviceProperties());
+            }
             LOG.info("event store: now {} (was {}); events stored before are not copied", target.describe(),
                     old.target.describe());
             retire(old);
@@ -257,6 +285,14 @@ public final class EventStoreService implements EventStore {
     @Deactivate
     void deactivate() {
         synchronized (lifecycle) {
+            if (registration != null) {
+                try {
+                    registration.unregister();
+                } catch (IllegalStateException alreadyGone) {
+                    // the framework unregisters it when the bundle stops first
+                }
+                registration = null;
+            }
             Slot old = current;
             current = null;
             pruner.shutdownNow();
@@ -264,6 +300,10 @@ public final class EventStoreService implements EventStore {
                 retire(old);
             }
         }
+    }
+
+    private Dictionary<String, Object> serviceProperties() {
+        return new Hashtable<>(Map.of(TYPE_PROPERTY, current.target.type()));
     }
 
     private void error(String message) {

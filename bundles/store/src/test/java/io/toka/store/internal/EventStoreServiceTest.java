@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 
 /** Switching stores by configuration, refusing a store that cannot be opened, and pruning by retention. */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -194,6 +198,49 @@ class EventStoreServiceTest {
         service.modified(config("type", "memory", "retentionMaxAgeDays", 0, "retentionMaxEvents", 0L));
         assertThat(service.pruneNow()).isZero();
         assertThat(service.count()).isEqualTo(1);
+    }
+
+    @Test
+    void theServiceCarriesOnlyTheTypeNeverThePassword() {
+        List<Dictionary<String, ?>> published = new ArrayList<>();
+        AtomicBoolean unregistered = new AtomicBoolean();
+        ServiceRegistration<?> registration = (ServiceRegistration<?>) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {ServiceRegistration.class}, (p, m, a) -> {
+                    switch (m.getName()) {
+                        case "setProperties" -> published.add(copy((Dictionary<?, ?>) a[0]));
+                        case "unregister" -> unregistered.set(true);
+                        default -> { }
+                    }
+                    return null;
+                });
+        BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {BundleContext.class}, (p, m, a) -> {
+                    if (m.getName().equals("registerService")) {
+                        assertThat(a[0]).isEqualTo(io.toka.event.EventStore.class);
+                        published.add(copy((Dictionary<?, ?>) a[2]));
+                        return registration;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+        service = new EventStoreService(context, config("type", "memory", "postgresqlPassword", "s3cret-pw"));
+        service.modified(config("type", "sqlite", "sqlitePath", dir.resolve("p.db").toString(),
+                "postgresqlPassword", "s3cret-pw"));
+        assertThat(published).containsExactly(props("memory"), props("sqlite"));
+        service.deactivate();
+        assertThat(unregistered).isTrue();
+    }
+
+    private static Dictionary<String, ?> props(String type) {
+        return new Hashtable<>(Map.of(EventStoreService.TYPE_PROPERTY, type));
+    }
+
+    private static Dictionary<String, ?> copy(Dictionary<?, ?> d) {
+        Hashtable<String, Object> h = new Hashtable<>();
+        for (var keys = d.keys(); keys.hasMoreElements();) {
+            Object k = keys.nextElement();
+            h.put((String) k, d.get(k));
+        }
+        return h;
     }
 
     @Test
