@@ -202,8 +202,13 @@ public final class EventStoreService implements EventStore {
     @Activate
     public EventStoreService(BundleContext context, Config config) {
         this(config);
-        synchronized (lifecycle) {
-            registration = context.registerService(EventStore.class, this, serviceProperties());
+        try {
+            synchronized (lifecycle) {
+                registration = context.registerService(EventStore.class, this, serviceProperties());
+            }
+        } catch (RuntimeException e) {
+            deactivate(); // DS does not deactivate a component whose activation failed
+            throw e;
         }
     }
 
