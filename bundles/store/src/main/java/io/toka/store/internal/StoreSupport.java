@@ -56,22 +56,22 @@ final class StoreSupport {
         return t.getNano() % 1000 == 0 ? m : m + 1;
     }
 
-    /** @return the message of an exception and its causes, for a plain one-line report */
+    /** @return the messages of an exception and its causes, each once, as one plain line */
     static String reason(Throwable t) {
         StringBuilder sb = new StringBuilder();
         Set<Throwable> seen = new HashSet<>();
         for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
-            String m = c.getMessage();
-            if (m == null || m.isBlank() || sb.indexOf(m) >= 0) {
+            String m = c.getMessage() == null ? "" : c.getMessage().strip();
+            while (m.endsWith(".")) {
+                m = m.substring(0, m.length() - 1);
+            }
+            if (m.isEmpty() || sb.indexOf(m) >= 0) {
                 continue;
             }
             if (sb.length() > 0) {
-                if (sb.charAt(sb.length() - 1) == '.') {
-                    sb.setLength(sb.length() - 1);
-                }
                 sb.append(": ");
             }
-            sb.append(m.strip());
+            sb.append(m);
         }
         return sb.length() == 0 ? t.getClass().getSimpleName() : sb.toString();
     }
