@@ -49,6 +49,8 @@ public abstract class JdbcEventStore implements CloseableEventStore {
     static final int PRUNE_CHUNK = 10_000;
     /** How long the writer waits at most for a group to fill up to the size of the previous one. */
     private static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** How long the writer polls for more work before it parks. */
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     /** Ids looked up per statement when reporting a duplicate. */
     private static final int LOOKUP_CHUNK = 500;
 
@@ -319,8 +321,9 @@ public abstract class JdbcEventStore implements CloseableEventStore {
         while (!stop) {
             group.clear();
             appends.clear();
+            Work first = spinForWork();
             try {
-                group.add(queue.take());
+                group.add(first != null ? first : queue.take());
             } catch (InterruptedException e) {
                 continue; // only the stop marker ends the writer
             }
@@ -359,6 +362,25 @@ public abstract class JdbcEventStore implements CloseableEventStore {
             }
         }
         discardWriteConnection();
+    }
+
+    /**
+     * Polls the queue for a few microseconds before the writer parks. An appender that appends again right after
+     * its acknowledgement (the common case under load) then finds the writer awake; waking a parked thread costs
+     * tens of microseconds here, a noticeable share of a 0.2 ms commit.
+     *
+     * @return the next work, or {@code null} if none came
+     */
+    private Work spinForWork() {
+        long deadline = System.nanoTime() + SPIN_NANOS;
+        do {
+            Work w = queue.poll();
+            if (w != null) {
+                return w;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() < deadline);
+        return null;
     }
 
     /**
