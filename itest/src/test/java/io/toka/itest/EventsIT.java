@@ -96,9 +96,14 @@ public class EventsIT extends TestSupport {
         long before = get("/api/v1/events/store").body().get("lastSeq").asLong();
         assertEquals(200, postJson("/api/v1/tools/file-reader/invoke", "{\"arguments\":{\"path\":\"ev.txt\"}}").status());
         issue("someone", "tool:read");
-        await().atMost(Duration.ofSeconds(30)).until(() ->
-                events("?kind=tool.invoked&after=" + before).get("events").size() == 1
-                && events("?kind=token.issued&after=" + before).get("events").size() >= 1);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    events("?kind=tool.invoked&after=" + before).get("events").size() == 1
+                    && events("?kind=token.issued&after=" + before).get("events").size() >= 1);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("events after " + before + ": " + events("?after=" + before) + "; store "
+                    + get("/api/v1/events/store").body(), e);
+        }
         JsonNode tool = events("?kind=tool.invoked&after=" + before).get("events").get(0);
         assertEquals("file-reader", tool.get("payload").get("tool").asText());
         assertEquals("admin", tool.get("subject").asText());

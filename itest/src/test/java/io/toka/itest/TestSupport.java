@@ -48,7 +48,11 @@ public abstract class TestSupport {
     public Option[] config() {
         String repo = System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository");
         String port = System.getProperty("toka.http.port", "28181");
+        Option keep = Boolean.getBoolean("toka.itest.keep")
+                ? org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder()
+                : org.ops4j.pax.exam.CoreOptions.vmOption("-Dtoka.itest=true");
         return new Option[] {
+            keep,
             karafDistributionConfiguration()
                     .frameworkUrl(new File(System.getProperty("toka.assembly")).toURI().toString())
                     .karafVersion(System.getProperty("karaf.version"))
@@ -56,7 +60,7 @@ public abstract class TestSupport {
                     .unpackDirectory(new File("target/exam"))
                     .useDeployFolder(false),
             configureConsole().ignoreLocalConsole(),
-            logLevel(LogLevel.WARN),
+            logLevel(Boolean.getBoolean("toka.itest.keep") ? LogLevel.INFO : LogLevel.WARN),
             systemTimeout(120_000),
             editConfigurationFilePut("etc/org.apache.felix.http.cfg", "org.osgi.service.http.port", port),
             editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", System.getProperty("toka.ssh.port", "28101")),

@@ -13,8 +13,6 @@ import io.toka.kernel.KernelException;
 import io.toka.kernel.Message;
 import io.toka.kernel.Operation;
 import io.toka.kernel.OperationHandler;
-import io.toka.security.AuditEvent;
-import io.toka.security.AuditListener;
 import io.toka.security.AuthenticationException;
 import io.toka.security.SecurityContext;
 import io.toka.security.TokenService;
@@ -45,10 +43,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The kernel. Checks each message in a fixed order, lets the first {@link OperationHandler} (or itself) turn it into
  * one event, stores that event durably, then publishes it. Also records what the rest of Toka reports: directly
- * ({@link #record}), in the background ({@link #post}), and token events from the security audit.
+ * ({@link #record}) and in the background ({@link #post}).
  */
-@Component(service = {Kernel.class, EventBus.class, AuditListener.class})
-public final class KernelImpl implements Kernel, EventBus, AuditListener {
+@Component(service = {Kernel.class, EventBus.class})
+public final class KernelImpl implements Kernel, EventBus {
 
     private static final Logger LOG = LoggerFactory.getLogger(KernelImpl.class);
     /** Events waiting for the background writer. */
@@ -334,26 +332,10 @@ public final class KernelImpl implements Kernel, EventBus, AuditListener {
         return Optional.ofNullable(task);
     }
 
-    // ---------------------------------------------------------------- bus and audit
+    // ---------------------------------------------------------------- bus
 
     @Override
     public Subscription subscribe(EventSubscriber subscriber, int capacity) {
         return bus.subscribe(subscriber, capacity);
-    }
-
-    @Override
-    public void onAudit(AuditEvent e) {
-        if (!"success".equals(e.outcome())) {
-            return;
-        }
-        switch (e.action()) {
-            case "token.issue", "token.delegate" ->
-                    post(new EventPayload.TokenIssued(e.jti(), e.subject(), e.action() + ": " + e.detail()));
-            case "token.revoke" -> post(new EventPayload.TokenRevoked(e.jti(), e.subject(), e.detail()));
-            case "key.rotate" -> post(new EventPayload.KeyRotated(e.subject(), e.detail()));
-            default -> {
-                // other decisions stay in the audit log only
-            }
-        }
     }
 }

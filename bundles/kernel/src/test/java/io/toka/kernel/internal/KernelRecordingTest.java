@@ -211,21 +211,40 @@ class KernelRecordingTest {
     }
 
     @Test
+    void auditEventsBeforeTheKernelArrivesAreHeldThenRecorded() {
+        AuditEventRecorder recorder = new AuditEventRecorder();
+        recorder.onAudit(audit("token.issue", "success", "system", "boot", "bootstrap admin token"));
+        recorder.onAudit(audit("authenticate", "failure", null, null, "bad signature"));
+        assertThat(store.count()).isZero();
+
+        recorder.setKernel(kernel);
+        await().atMost(WAIT).until(() -> store.count() == 1);
+        assertThat(Events.payload(store.all().get(0)).orElseThrow())
+                .isEqualTo(new EventPayload.TokenIssued("boot", "system", "token.issue: bootstrap admin token"));
+        recorder.unsetKernel(kernel);
+        recorder.onAudit(audit("key.rotate", "success", "admin", null, "k2"));
+        recorder.setKernel(kernel);
+        await().atMost(WAIT).until(() -> store.count() == 2);
+    }
+
+    @Test
     void auditEventsBecomeTokenAndKeyEvents() {
-        kernel.onAudit(audit("token.issue", "success", "admin", "j1", "sub=bob"));
-        kernel.onAudit(audit("token.delegate", "success", "bob", "j2", "sub=carol"));
-        kernel.onAudit(audit("token.revoke", "success", "admin", "j1", "revoked 2"));
-        kernel.onAudit(audit("key.rotate", "success", "admin", null, "new key k2"));
+        AuditEventRecorder recorder = new AuditEventRecorder();
+        recorder.setKernel(kernel);
+        recorder.onAudit(audit("token.issue", "success", "admin", "j1", "sub=bob"));
+        recorder.onAudit(audit("token.delegate", "success", "bob", "j2", "sub=carol"));
+        recorder.onAudit(audit("token.revoke", "success", "admin", "j1", "revoked 2"));
+        recorder.onAudit(audit("key.rotate", "success", "admin", null, "new key k2"));
         // refusals, failures and other actions stay in the audit log
-        kernel.onAudit(audit("token.issue", "failure", "admin", null, "bad ttl"));
-        kernel.onAudit(audit("token.issue", "denied", "eve", null, "no token:issue"));
-        kernel.onAudit(audit("token.revoke", "denied", "eve", "j1", "not hers"));
-        kernel.onAudit(audit("token.delegate", "failure", "bob", null, "too deep"));
-        kernel.onAudit(audit("key.rotate", "denied", "eve", null, "no key:rotate"));
-        kernel.onAudit(audit("authenticate", "failure", null, null, "bad signature"));
-        kernel.onAudit(audit("authorize", "allowed", "bob", "j2", "tool.invoke:x"));
-        kernel.onAudit(audit("authorize", "denied", "bob", "j2", "tool.invoke:y"));
-        kernel.onAudit(audit("key.generate", "success", "system", null, "k1"));
+        recorder.onAudit(audit("token.issue", "failure", "admin", null, "bad ttl"));
+        recorder.onAudit(audit("token.issue", "denied", "eve", null, "no token:issue"));
+        recorder.onAudit(audit("token.revoke", "denied", "eve", "j1", "not hers"));
+        recorder.onAudit(audit("token.delegate", "failure", "bob", null, "too deep"));
+        recorder.onAudit(audit("key.rotate", "denied", "eve", null, "no key:rotate"));
+        recorder.onAudit(audit("authenticate", "failure", null, null, "bad signature"));
+        recorder.onAudit(audit("authorize", "allowed", "bob", "j2", "tool.invoke:x"));
+        recorder.onAudit(audit("authorize", "denied", "bob", "j2", "tool.invoke:y"));
+        recorder.onAudit(audit("key.generate", "success", "system", null, "k1"));
         kernel.post(new EventPayload.SystemError("test", "sentinel"));
 
         await().atMost(WAIT).until(() -> store.count() == 5);
@@ -247,8 +266,10 @@ class KernelRecordingTest {
         tokens.audit.clear();
         String bobs = tokens.issue("bob", "agent:*");
         SecurityContext bob = service.authenticate(bobs);
+        AuditEventRecorder recorder = new AuditEventRecorder();
+        recorder.setKernel(kernel);
         for (AuditEvent e : tokens.audit) {
-            kernel.onAudit(e);
+            recorder.onAudit(e);
         }
         await().atMost(WAIT).until(() -> store.count() == 1);
         Event issued = store.all().get(0);

@@ -1,0 +1,79 @@
+package io.toka.kernel.internal;
+
+import io.toka.event.EventPayload;
+import io.toka.kernel.Kernel;
+import io.toka.security.AuditEvent;
+import io.toka.security.AuditListener;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * Turns security audit decisions into kernel events: token issue and delegation → {@code token.issued}, revocation →
+ * {@code token.revoked}, key rotation → {@code key.rotated}.
+ *
+ * <p>A component of its own, with an optional, dynamic reference to the kernel: the kernel needs the token service,
+ * which needs the audit log, which calls this listener, so a static reference here would be a service cycle. Events
+ * audited before the kernel is up (the bootstrap admin token) are held, up to {@link #PENDING_CAP}, and recorded when
+ * it arrives.
+ */
+@Component(service = AuditListener.class)
+public final class AuditEventRecorder implements AuditListener {
+
+    static final int PENDING_CAP = 1000;
+
+    private final Deque<EventPayload> pending = new ArrayDeque<>();
+    private Kernel kernel;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void setKernel(Kernel k) {
+        this.kernel = k;
+        while (!pending.isEmpty()) {
+            k.post(pending.poll());
+        }
+    }
+
+    synchronized void unsetKernel(Kernel k) {
+        if (this.kernel == k) {
+            this.kernel = null;
+        }
+    }
+
+    @Override
+    public void onAudit(AuditEvent e) {
+        EventPayload p = payload(e);
+        if (p == null) {
+            return;
+        }
+        Kernel k;
+        synchronized (this) {
+            k = kernel;
+            if (k == null) {
+                if (pending.size() < PENDING_CAP) {
+                    pending.add(p);
+                }
+                return;
+            }
+        }
+        k.post(p);
+    }
+
+    /** @return the event for a successful token or key action, or {@code null} for anything else */
+    static EventPayload payload(AuditEvent e) {
+        if (!"success".equals(e.outcome())) {
+            return null;
+        }
+        return switch (e.action()) {
+            case "token.issue", "token.delegate" -> new EventPayload.TokenIssued(e.jti(), e.subject(),
+                    e.action() + ": " + e.detail());
+            case "token.revoke" -> new EventPayload.TokenRevoked(e.jti(), e.subject(), e.detail());
+            case "key.rotate" -> new EventPayload.KeyRotated(e.subject(), e.detail());
+            default -> null;
+        };
+    }
+}
