@@ -6,22 +6,17 @@ import io.toka.security.AuditEvent;
 import io.toka.security.AuditListener;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Turns security audit decisions into kernel events: token issue and delegation → {@code token.issued}, revocation →
  * {@code token.revoked}, key rotation → {@code key.rotated}.
  *
- * <p>A component of its own, with an optional, dynamic reference to the kernel: the kernel needs the token service,
- * which needs the audit log, which calls this listener, so a static reference here would be a service cycle. Events
- * audited before the kernel is up (the bootstrap admin token) are held, up to {@link #PENDING_CAP}, and recorded when
- * it arrives.
+ * <p>Not a DS component: the kernel needs the token service, which needs the audit log, which binds its listeners; a
+ * listener component that needed the kernel (even optionally) made SCR detect a service cycle and drop the binding.
+ * So the active kernel registers an instance of this itself ({@code BundleContext.registerService}), which the audit
+ * log binds without activating anything. Events given to it while it has no kernel are held, up to
+ * {@link #PENDING_CAP}, and recorded when one is set.
  */
-@Component(service = AuditListener.class)
 public final class AuditEventRecorder implements AuditListener {
 
     static final int PENDING_CAP = 1000;
@@ -29,8 +24,6 @@ public final class AuditEventRecorder implements AuditListener {
     private final Deque<EventPayload> pending = new ArrayDeque<>();
     private Kernel kernel;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
     synchronized void setKernel(Kernel k) {
         this.kernel = k;
         while (!pending.isEmpty()) {

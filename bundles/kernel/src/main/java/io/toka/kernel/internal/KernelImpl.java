@@ -29,7 +29,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import io.toka.security.AuditListener;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -67,6 +70,7 @@ public final class KernelImpl implements Kernel, EventBus {
     private final AtomicLong postPending = new AtomicLong();
     private final Thread writer;
     private volatile boolean running = true;
+    private volatile ServiceRegistration<AuditListener> auditRegistration;
 
     /** An agent's queued tasks; {@code count} also holds reservations of submits in progress. */
     private static final class AgentQueue {
@@ -75,7 +79,16 @@ public final class KernelImpl implements Kernel, EventBus {
     }
 
     @Activate
-    public KernelImpl(@Reference TokenService tokens, @Reference EventStore store) {
+    public KernelImpl(BundleContext context, @Reference TokenService tokens, @Reference EventStore store) {
+        this(tokens, store);
+        AuditEventRecorder recorder = new AuditEventRecorder();
+        recorder.setKernel(this);
+        // registered by hand, not as a component: see AuditEventRecorder
+        this.auditRegistration = context.registerService(AuditListener.class, recorder, null);
+    }
+
+    /** Without a framework (tests): token events are not wired to the audit log. */
+    public KernelImpl(TokenService tokens, EventStore store) {
         this.tokens = tokens;
         this.store = store;
         this.writer = new Thread(this::writePosted, "toka-event-writer");
@@ -86,6 +99,14 @@ public final class KernelImpl implements Kernel, EventBus {
 
     @Deactivate
     void deactivate() {
+        ServiceRegistration<AuditListener> r = auditRegistration;
+        if (r != null) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the framework is stopping
+            }
+        }
         running = false;
         writer.interrupt();
         try {
