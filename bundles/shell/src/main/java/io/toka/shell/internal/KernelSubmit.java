@@ -8,8 +8,6 @@ import io.toka.kernel.Operation;
 import io.toka.security.AuthenticationException;
 import io.toka.security.TokenService;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -51,9 +49,7 @@ public class KernelSubmit implements Action {
 
     @Override
     public Object execute() throws Exception {
-        String raw = token.startsWith("@")
-                ? Files.readString(Path.of(token.substring(1)), StandardCharsets.UTF_8).trim()
-                : token.trim();
+        String raw = TokenPrinter.rawToken(token);
         String joined = String.join(" ", text);
         Operation op = switch (operation) {
             case "schedule" -> new Operation.ScheduleAgentTask(agent, joined);

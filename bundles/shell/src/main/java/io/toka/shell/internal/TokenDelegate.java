@@ -5,9 +5,6 @@ import io.toka.security.DelegationRequest;
 import io.toka.security.SecurityContext;
 import io.toka.security.TokenRequestException;
 import io.toka.security.TokenService;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -52,9 +49,7 @@ public class TokenDelegate implements Action {
 
     @Override
     public Object execute() throws Exception {
-        String raw = token.startsWith("@")
-                ? Files.readString(Path.of(token.substring(1)), StandardCharsets.UTF_8).trim()
-                : token.trim();
+        String raw = TokenPrinter.rawToken(token);
         SecurityContext holder;
         try {
             holder = tokens.authenticate(raw);
