@@ -66,6 +66,27 @@ final class ConnectionPool implements AutoCloseable {
         }
     }
 
+    /** Settings applied to a freshly opened connection. */
+    @FunctionalInterface
+    interface Setup {
+        void apply(Connection c) throws SQLException;
+    }
+
+    /**
+     * Applies the setup to a new connection; if it fails, closes the connection and rethrows.
+     *
+     * @return the connection, ready
+     */
+    static Connection setUp(Connection c, Setup setup) throws SQLException {
+        try {
+            setup.apply(c);
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            quietlyClose(c);
+            throw e;
+        }
+    }
+
     static void quietlyClose(AutoCloseable c) {
         if (c == null) {
             return;

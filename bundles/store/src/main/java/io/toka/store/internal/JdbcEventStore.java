@@ -693,6 +693,30 @@ public abstract class JdbcEventStore implements CloseableEventStore {
     // ---- pruning ------------------------------------------------------------------------------------------------
 
     /**
+     * Deletes the oldest events matching {@code condition} (one long parameter), {@link #PRUNE_CHUNK} rows per
+     * writer job, so appends queued meanwhile wait for one chunk at most. An interrupt stops it after a chunk.
+     *
+     * @return how many were deleted
+     */
+    private long deleteInChunks(String what, String condition, long bound) {
+        String sql = "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE " + condition
+                + " ORDER BY seq LIMIT ?)";
+        long deleted = 0;
+        long n;
+        do {
+            n = runInWriter(what, c -> {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setLong(1, bound);
+                    ps.setInt(2, PRUNE_CHUNK);
+                    return ps.executeUpdate();
+                }
+            });
+            deleted += n;
+        } while (n == PRUNE_CHUNK && !Thread.currentThread().isInterrupted());
+        return deleted;
+    }
+
+    /**
      * Deletes in chunks of {@value #PRUNE_CHUNK} rows, each its own transaction on the writer thread, so appends
      * queued meanwhile wait for one chunk at most. An interrupt stops it after the current chunk.
      */
@@ -700,19 +724,7 @@ public abstract class JdbcEventStore implements CloseableEventStore {
     public final long prune(Instant olderThan, long keepAtMost) {
         long deleted = 0;
         if (olderThan != null) {
-            long cutoff = StoreSupport.microsCeil(olderThan);
-            long n;
-            do {
-                n = runInWriter("prune events by age", c -> {
-                    try (PreparedStatement ps = c.prepareStatement("DELETE FROM events WHERE seq IN"
-                            + " (SELECT seq FROM events WHERE ts_micros < ? ORDER BY seq LIMIT ?)")) {
-                        ps.setLong(1, cutoff);
-                        ps.setInt(2, PRUNE_CHUNK);
-                        return ps.executeUpdate();
-                    }
-                });
-                deleted += n;
-            } while (n == PRUNE_CHUNK && !Thread.currentThread().isInterrupted());
+            deleted += deleteInChunks("prune events by age", "ts_micros < ?", StoreSupport.microsCeil(olderThan));
         }
         if (keepAtMost > 0) {
             // the newest seq to delete: everything up to it is beyond the newest keepAtMost
@@ -726,18 +738,7 @@ public abstract class JdbcEventStore implements CloseableEventStore {
                 }
             });
             if (last > 0) {
-                long n;
-                do {
-                    n = runInWriter("prune events by count", c -> {
-                        try (PreparedStatement ps = c.prepareStatement("DELETE FROM events WHERE seq IN"
-                                + " (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)")) {
-                            ps.setLong(1, last);
-                            ps.setInt(2, PRUNE_CHUNK);
-                            return ps.executeUpdate();
-                        }
-                    });
-                    deleted += n;
-                } while (n == PRUNE_CHUNK && !Thread.currentThread().isInterrupted());
+                deleted += deleteInChunks("prune events by count", "seq <= ?", last);
             }
         }
         return deleted;

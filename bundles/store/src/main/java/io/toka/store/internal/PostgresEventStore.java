@@ -55,27 +55,15 @@ public final class PostgresEventStore extends JdbcEventStore {
 
     @Override
     protected Connection openWriteConnection() throws SQLException {
-        Connection c = dataSource.getConnection();
-        try {
-            c.setAutoCommit(false);
-        } catch (SQLException e) {
-            ConnectionPool.quietlyClose(c);
-            throw e;
-        }
-        return c;
+        return ConnectionPool.setUp(dataSource.getConnection(), c -> c.setAutoCommit(false));
     }
 
     @Override
     protected Connection openReadConnection() throws SQLException {
-        Connection c = dataSource.getConnection();
-        try {
+        return ConnectionPool.setUp(dataSource.getConnection(), c -> {
             c.setAutoCommit(true);
             c.setReadOnly(true);
-        } catch (SQLException e) {
-            ConnectionPool.quietlyClose(c);
-            throw e;
-        }
-        return c;
+        });
     }
 
     @Override

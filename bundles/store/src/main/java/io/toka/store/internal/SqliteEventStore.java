@@ -75,29 +75,19 @@ public final class SqliteEventStore extends JdbcEventStore {
 
     @Override
     protected Connection openWriteConnection() throws SQLException {
-        Connection c = writeSource.getConnection();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
-            // WAL is what makes one fsync per commit and readers beside the writer possible
-            if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
-                throw new SQLException("the database could not be switched to WAL mode");
+        return ConnectionPool.setUp(writeSource.getConnection(), c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
+                // WAL is what makes one fsync per commit and readers beside the writer possible
+                if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
+                    throw new SQLException("the database could not be switched to WAL mode");
+                }
             }
-        } catch (SQLException e) {
-            ConnectionPool.quietlyClose(c);
-            throw e;
-        }
-        return c;
+        });
     }
 
     @Override
     protected Connection openReadConnection() throws SQLException {
-        Connection c = readSource.getConnection();
-        try {
-            execute(c, "PRAGMA query_only = true");
-        } catch (SQLException e) {
-            ConnectionPool.quietlyClose(c);
-            throw e;
-        }
-        return c;
+        return ConnectionPool.setUp(readSource.getConnection(), c -> execute(c, "PRAGMA query_only = true"));
     }
 
     /** The transaction statements, prepared once per writer connection (used by the writer thread only). */
