@@ -50,6 +50,18 @@ public final class ToolResult {
         return new ToolResult(false, message, null);
     }
 
+    /**
+     * A failed result that still carries a structured report, e.g. the violations a validator found.
+     *
+     * @param message a plain sentence saying what went wrong; must not be {@code null}
+     * @param structured a JSON-serialisable value; may be {@code null}
+     * @return the result
+     * @since 1.1
+     */
+    public static ToolResult failure(String message, Object structured) {
+        return new ToolResult(false, message, structured);
+    }
+
     /** @return {@code true} if the tool succeeded */
     public boolean isSuccess() {
         return success;
