@@ -43,6 +43,12 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import io.toka.sandbox.Isolation;
+import io.toka.sandbox.SandboxLauncher;
+import io.toka.tools.external.ExternalTools;
+import io.toka.tools.external.ManifestError;
 import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletName;
 import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.slf4j.Logger;
@@ -74,13 +80,23 @@ public final class ApiServlet extends HttpServlet {
     private final transient TokenApi tokenApi;
     private final transient EventApi eventApi;
     private final transient ObjectMapper mapper;
+    /** {@code null} when the external-tools bundle is not installed. */
+    private final transient ExternalTools externalTools;
+    /** {@code null} when the sandbox bundle is not installed. */
+    private final transient SandboxLauncher sandbox;
     private final String version;
 
     @Activate
     public ApiServlet(BundleContext context, @Reference ToolRegistry registry, @Reference TokenService tokens,
             @Reference KeyService keys, @Reference RateLimiter rateLimiter, @Reference AuditLog audit,
-            @Reference Kernel kernel, @Reference EventStore store, @Reference EventBus bus) {
+            @Reference Kernel kernel, @Reference EventStore store, @Reference EventBus bus,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+            ExternalTools externalTools,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+            SandboxLauncher sandbox) {
         this.registry = registry;
+        this.externalTools = externalTools;
+        this.sandbox = sandbox;
         this.tokens = tokens;
         this.rateLimiter = rateLimiter;
         this.audit = audit;
@@ -122,7 +138,20 @@ public final class ApiServlet extends HttpServlet {
         if (caller == null || !admit(x, rateLimiter.tryAcquire(caller.subject()))) {
             return;
         }
-        if (path.equals("/tools") || path.equals("/tools/")) {
+        if (path.equals("/tools/errors")) {
+            if (x.allow("GET")) {
+                caller.authorize("tool.errors", READ);
+                List<ManifestError> errors = externalTools == null ? List.of() : externalTools.errors();
+                x.json(200, Map.of("errors", errors.stream().map(e -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("file", e.file());
+                    m.put("field", e.field());
+                    m.put("problem", e.problem());
+                    m.put("at", e.at().toString());
+                    return m;
+                }).toList()));
+            }
+        } else if (path.equals("/tools") || path.equals("/tools/")) {
             if (x.allow("GET")) {
                 caller.authorize("tool.list", READ);
                 x.json(200, Map.of("tools", registry.list().stream().map(this::describe).toList()));
@@ -191,6 +220,19 @@ public final class ApiServlet extends HttpServlet {
         body.put("version", version);
         body.put("uptimeSeconds", ManagementFactory.getRuntimeMXBean().getUptime() / 1000);
         body.put("tools", registry.names().size());
+        if (sandbox != null) {
+            Isolation iso = sandbox.isolation();
+            Map<String, Object> sb = new LinkedHashMap<>();
+            sb.put("level", iso.level().name());
+            sb.put("namespaces", iso.namespaces());
+            sb.put("network", iso.network());
+            sb.put("rlimits", iso.rlimits());
+            sb.put("cgroup", iso.cgroup());
+            sb.put("notes", iso.notes());
+            body.put("sandbox", sb);
+        } else {
+            body.put("sandbox", Map.of("level", "NONE", "notes", List.of("the sandbox bundle is not installed")));
+        }
         x.json(200, body);
     }
 
