@@ -125,7 +125,7 @@ public class RegistryDispatchBenchmark {
     }
 
     /** The registry's defaults, as ConfigAdmin would give them. */
-    static final class DefaultConfig implements ToolRegistryImpl.Config {
+    public static final class DefaultConfig implements ToolRegistryImpl.Config {
         @Override
         public Class<? extends Annotation> annotationType() {
             return ToolRegistryImpl.Config.class;

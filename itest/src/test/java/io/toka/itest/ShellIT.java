@@ -5,17 +5,9 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PrivilegedActionException;
-import java.security.PrivilegedExceptionAction;
-import javax.security.auth.Subject;
-import org.apache.karaf.jaas.boot.principal.RolePrincipal;
-import org.apache.karaf.jaas.boot.principal.UserPrincipal;
 import javax.inject.Inject;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.api.console.SessionFactory;
@@ -42,35 +34,16 @@ public class ShellIT extends TestSupport {
         Files.writeString(ws.resolve("sub/deeper/x.txt"), "x\n");
     }
 
-    /** Runs a command as the logged-in Karaf user "admin" (roles admin, manager, viewer). */
     private String run(String command) throws Exception {
-        return runAs(command, "admin", "admin", "manager", "viewer");
+        return new ShellRunner(sessionFactory).run(command);
     }
 
-    /** Runs a command under a JAAS subject, as Karaf's SSH and console do after login. */
     private String runAs(String command, String user, String... roles) throws Exception {
-        Subject subject = new Subject();
-        subject.getPrincipals().add(new UserPrincipal(user));
-        for (String role : roles) {
-            subject.getPrincipals().add(new RolePrincipal(role));
-        }
-        try {
-            return Subject.doAs(subject, (PrivilegedExceptionAction<String>) () -> runWithoutLogin(command));
-        } catch (PrivilegedActionException e) {
-            throw e.getException();
-        }
+        return new ShellRunner(sessionFactory).runAs(command, user, roles);
     }
 
     private String runWithoutLogin(String command) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), out, out);
-        try {
-            session.execute(command);
-        } finally {
-            session.close();
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
+        return new ShellRunner(sessionFactory).runWithoutLogin(command);
     }
 
     @Test
