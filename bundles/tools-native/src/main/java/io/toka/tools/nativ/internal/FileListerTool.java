@@ -36,7 +36,6 @@ public final class FileListerTool implements Tool {
     /** Upper bound on entries in one listing, so a recursive listing of a huge tree cannot exhaust memory. */
     static final int MAX_ENTRIES = 10_000;
 
-    private static final String FLAG = "{\"type\": [\"boolean\", \"string\"], \"enum\": [true, false, \"true\", \"false\"]";
     private static final String SCHEMA = """
             {
               "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -48,7 +47,7 @@ public final class FileListerTool implements Tool {
               },
               "required": ["path"],
               "additionalProperties": false
-            }""".formatted(FLAG, FLAG);
+            }""".formatted(Arguments.FLAG, Arguments.FLAG);
 
     private static final Comparator<Map<String, Object>> ORDER =
             Comparator.<Map<String, Object>, Boolean>comparing(e -> !(Boolean) e.get("is_directory"))
@@ -83,8 +82,8 @@ public final class FileListerTool implements Tool {
     @Override
     public ToolResult invoke(ToolInvocation invocation) throws ToolException {
         String userPath = invocation.stringArgument("path");
-        boolean recursive = flag(invocation, "recursive");
-        boolean showHidden = flag(invocation, "show_hidden");
+        boolean recursive = Arguments.flag(invocation, "recursive");
+        boolean showHidden = Arguments.flag(invocation, "show_hidden");
         Path dir = workspace.resolve(userPath);
         if (!Files.exists(dir)) {
             throw new ToolException("directory '" + userPath + "' does not exist");
@@ -142,10 +141,5 @@ public final class FileListerTool implements Tool {
                 }
             }
         }
-    }
-
-    private static boolean flag(ToolInvocation invocation, String name) {
-        Object v = invocation.arguments().get(name);
-        return v instanceof Boolean b ? b : "true".equals(v);
     }
 }

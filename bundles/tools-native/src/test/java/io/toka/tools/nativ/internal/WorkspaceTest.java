@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,10 +84,99 @@ class WorkspaceTest {
             }
 
             @Override
+            public String[] extraRoots() {
+                return new String[0];
+            }
+
+            @Override
             public long maxFileBytes() {
                 return 1;
             }
         });
         assertThat(ws.root()).isEqualTo(root.toRealPath());
+    }
+
+    @Test
+    void additionalRootsComeFromConfigurationToo() throws Exception {
+        Path main = temp.resolve("main");
+        Path extra = temp.resolve("extra");
+        Workspace ws = Workspace.from(config(main.toString(), extra.toString(), " ", null));
+
+        assertThat(extra).isDirectory();
+        assertThat(ws.resolve(extra.resolve("f.txt").toString())).isEqualTo(extra.toRealPath().resolve("f.txt"));
+        assertThatThrownBy(() -> Workspace.from(config(main.toString(), "relative/dir")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("additional workspace root 'relative/dir' must be an absolute path");
+    }
+
+    @Test
+    void absolutePathsMayLieInAnAdditionalRootButRelativePathsUseTheMainRoot() throws Exception {
+        Path main = temp.resolve("main");
+        Path extra = Files.createDirectories(temp.resolve("extra"));
+        Files.writeString(extra.resolve("shared.txt"), "shared");
+        Workspace ws = new Workspace(main, List.of(extra));
+
+        Path inExtra = ws.resolve(extra.resolve("shared.txt").toString());
+        assertThat(inExtra).isEqualTo(extra.toRealPath().resolve("shared.txt"));
+        assertThat(ws.relative(inExtra)).isEqualTo(inExtra.toString());
+        assertThat(ws.resolve("shared.txt")).isEqualTo(main.toRealPath().resolve("shared.txt"));
+        assertThat(ws.relative(ws.resolve("shared.txt"))).isEqualTo("shared.txt");
+        assertThat(ws.contains(inExtra)).isTrue();
+        assertThat(ws.contains(temp.toRealPath())).isFalse();
+    }
+
+    @Test
+    void anAdditionalRootConfinesLinksAndSiblingsLikeTheMainRoot() throws Exception {
+        Path extra = Files.createDirectories(temp.resolve("extra"));
+        Path outside = Files.createDirectories(temp.resolve("outside"));
+        Path sibling = Files.createDirectories(temp.resolve("extra-sibling"));
+        Files.createSymbolicLink(extra.resolve("escape"), outside);
+        Files.createSymbolicLink(extra.resolve("etc"), Path.of("/etc"));
+        Files.createSymbolicLink(extra.resolve("to-main"), Files.createDirectories(temp.resolve("main")));
+        Workspace ws = new Workspace(temp.resolve("main"), List.of(extra));
+
+        assertThatThrownBy(() -> ws.resolve(extra.resolve("escape/x.txt").toString()))
+                .isInstanceOf(ToolException.class)
+                .hasMessageContaining("leads outside the workspace root through a symbolic link");
+        assertThatThrownBy(() -> ws.resolve(extra.resolve("etc/passwd").toString()))
+                .isInstanceOf(ToolException.class)
+                .hasMessageContaining("leads outside the workspace root through a symbolic link");
+        assertThatThrownBy(() -> ws.resolve(sibling.resolve("x").toString()))
+                .isInstanceOf(ToolException.class)
+                .hasMessageContaining("outside the workspace root");
+        assertThatThrownBy(() -> ws.resolve(extra + "/../outside/x"))
+                .isInstanceOf(ToolException.class)
+                .hasMessageContaining("must not contain '..'");
+        // a link from one root into another stays within the allowed directories
+        assertThat(ws.resolve(extra.resolve("to-main/f.txt").toString()))
+                .isEqualTo(temp.resolve("main").toRealPath().resolve("f.txt"));
+    }
+
+    static WorkspaceConfig config(String root, String... extraRoots) {
+        return config(root, 10L * 1024 * 1024, extraRoots);
+    }
+
+    static WorkspaceConfig config(String root, long maxFileBytes, String... extraRoots) {
+        return new WorkspaceConfig() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return WorkspaceConfig.class;
+            }
+
+            @Override
+            public String root() {
+                return root;
+            }
+
+            @Override
+            public String[] extraRoots() {
+                return extraRoots;
+            }
+
+            @Override
+            public long maxFileBytes() {
+                return maxFileBytes;
+            }
+        };
     }
 }
