@@ -239,9 +239,12 @@ public final class ManifestDeployer implements ArtifactInstaller, ExternalTools 
         }
         List<ManifestError> list = problems.stream()
                 .map(p -> new ManifestError(file.toString(), p.field(), p.problem(), now)).toList();
-        errors.put(file, list);
-        for (ManifestError e : list) {
-            LOG.warn("Manifest {}: {}: {}", file, e.field(), e.problem());
+        List<ManifestError> before = errors.put(file, list);
+        if (before == null || !before.stream().map(e -> e.field() + e.problem()).toList()
+                .equals(list.stream().map(e -> e.field() + e.problem()).toList())) {
+            for (ManifestError e : list) {
+                LOG.warn("Manifest {}: {}: {}", file, e.field(), e.problem());
+            }
         }
         if (old != null && !problems.isEmpty()) {
             retryWaiting(old.tool.manifest().name());

@@ -131,7 +131,7 @@ final class ManifestParser {
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            return invalid(FILE, "is not valid YAML" + where + ": " + e.getOriginalMessage());
+            return invalid(FILE, "is not valid YAML" + where + ": " + yamlProblem(e.getOriginalMessage()));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return invalid(FILE, "is empty");
@@ -140,6 +140,20 @@ final class ManifestParser {
             return invalid(FILE, "must be a mapping with the sections metadata and spec, or with name, description and executable");
         }
         return new Reader(file, root).read();
+    }
+
+    /** SnakeYAML's message spans lines with context and carets; keep only its sentences. */
+    private static String yamlProblem(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        List<String> parts = new ArrayList<>();
+        for (String line : message.split("\\R")) {
+            if (!line.isBlank() && !Character.isWhitespace(line.charAt(0)) && !line.startsWith("^")) {
+                parts.add(line.trim());
+            }
+        }
+        return parts.isEmpty() ? message.trim() : String.join("; ", parts);
     }
 
     private static Result invalid(String field, String problem) {
