@@ -520,4 +520,24 @@ class ManifestParserTest {
             assertThat(prop.fieldNames()).toIterable().isSubsetOf("type", "enum", "description", "default");
         }
     }
+
+    @Test
+    void schemaCompilesAndValidatesWithNetworknt() throws Exception {
+        Manifest m = valid("""
+                name: typed
+                description: every type
+                executable: run.sh
+                parameters:
+                  - {name: s, type: string, required: true}
+                  - {name: i, type: integer}
+                  - {name: e, type: enum, values: [a, b]}
+                """);
+        com.networknt.schema.JsonSchema schema = com.networknt.schema.JsonSchemaFactory
+                .getInstance(com.networknt.schema.SpecVersion.VersionFlag.V202012).getSchema(m.inputSchema());
+        assertThat(schema.validate(json.readTree("{\"s\":\"x\",\"i\":3,\"e\":\"a\"}"))).isEmpty();
+        assertThat(schema.validate(json.readTree("{\"i\":3}"))).hasSize(1);
+        assertThat(schema.validate(json.readTree("{\"s\":\"x\",\"i\":1.5}"))).hasSize(1);
+        assertThat(schema.validate(json.readTree("{\"s\":\"x\",\"e\":\"c\"}"))).hasSize(1);
+        assertThat(schema.validate(json.readTree("{\"s\":\"x\",\"typo\":1}"))).hasSize(1);
+    }
 }
