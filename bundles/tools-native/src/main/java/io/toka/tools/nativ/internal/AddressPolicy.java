@@ -55,7 +55,14 @@ final class AddressPolicy {
         this.resolver = resolver;
         Set<String> names = new HashSet<>();
         List<Range> ranges = new ArrayList<>();
-        for (String raw : allowHosts == null ? new String[0] : allowHosts) {
+        // a .cfg file gives one comma-separated string; ConfigAdmin's typed formats give an array
+        List<String> entries = new ArrayList<>();
+        for (String value : allowHosts == null ? new String[0] : allowHosts) {
+            if (value != null) {
+                entries.addAll(List.of(value.split(",")));
+            }
+        }
+        for (String raw : entries) {
             if (raw == null || raw.isBlank()) {
                 continue;
             }

@@ -23,7 +23,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
@@ -31,8 +30,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * the sandbox: no network unless configured, the workspace bound read-only (or writable if configured) as the
  * current directory, a timeout and output caps.
  */
+// Two PIDs: the shared workspace (io.toka.tools.files) and its own. bnd's @Designate takes exactly one PID, so
+// the Config annotation serves as the component property type only.
 @Component(service = Tool.class, configurationPid = {WorkspaceConfig.PID, RunCommandTool.PID})
-@Designate(ocd = RunCommandTool.Config.class)
 @ToolName(RunCommandTool.NAME)
 public final class RunCommandTool implements Tool {
 

@@ -173,6 +173,16 @@ class AddressPolicyTest {
     }
 
     @Test
+    void readsACommaSeparatedAllowListAsACfgFileGivesIt() throws Exception {
+        AddressPolicy.Resolver resolver = table(Map.of("intranet.example", new String[] {"10.1.2.3"}));
+        AddressPolicy policy = new AddressPolicy(new String[] {"intranet.example, 127.0.0.1 ,172.20.0.0/16"}, resolver);
+        assertThatCode(() -> policy.check("intranet.example")).doesNotThrowAnyException();
+        assertThatCode(() -> policy.check("127.0.0.1")).doesNotThrowAnyException();
+        assertThatCode(() -> policy.check("172.20.9.9")).doesNotThrowAnyException();
+        assertThatThrownBy(() -> policy.check("10.1.2.4")).isInstanceOf(ToolException.class);
+    }
+
+    @Test
     void refusesBadAllowListEntries() {
         AddressPolicy.Resolver none = host -> {
             throw new UnknownHostException(host);
