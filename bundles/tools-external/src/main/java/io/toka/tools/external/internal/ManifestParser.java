@@ -242,7 +242,11 @@ final class ManifestParser {
                 return new Result(null, List.copyOf(problems));
             }
             List<Path> readOnly = new ArrayList<>();
-            readOnly.add(exec.path);
+            if (exec.interpreter == null) {
+                // run directly, so it must be visible; an interpreted script is copied into the work directory
+                // at each call instead (see ManifestTool), so that it runs wherever it lives on the host
+                readOnly.add(exec.path);
+            }
             if (exec.interpreter != null && !visibleInSandbox(exec.interpreter)) {
                 readOnly.add(exec.interpreter);
             }

@@ -15,6 +15,9 @@ import io.toka.tool.ToolResult;
 import io.toka.tools.external.internal.Manifest.ArgumentMode;
 import io.toka.tools.external.internal.Manifest.Parameter;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,16 +92,26 @@ final class ManifestTool implements Tool {
     private ToolResult run(ToolInvocation invocation) throws ToolException, InterruptedException {
         Map<String, Object> args = withDefaults(invocation.arguments());
         List<String> command = new ArrayList<>();
+        byte[] script = null;
         if (manifest.interpreter() != null) {
+            // The interpreter reads a copy in the private work directory: the script runs wherever it lives on
+            // the host (even in a directory the sandbox user cannot reach), and a script edited mid-call cannot
+            // change a run already started.
+            script = readScript();
             command.add(manifest.interpreter().toString());
+            command.add(SandboxRequest.WORK_DIR + "/" + manifest.executable().getFileName());
+        } else {
+            command.add(manifest.executable().toString());
         }
-        command.add(manifest.executable().toString());
         SandboxRequest.Builder b;
         if (manifest.arguments() == ArgumentMode.ARGV) {
             command.addAll(argv(args));
             b = SandboxRequest.builder(command);
         } else {
             b = SandboxRequest.builder(command).stdin(json(args).getBytes(StandardCharsets.UTF_8));
+        }
+        if (script != null) {
+            b.file(manifest.executable().getFileName().toString(), script);
         }
         b.env("TOKA_TOOL", manifest.name()).env("TOKA_CALLER", invocation.caller())
                 .allowNetwork(manifest.allowNetwork()).limits(manifest.limits());
@@ -125,6 +138,25 @@ final class ManifestTool implements Tool {
                     + (last.isEmpty() ? "" : ": " + last), report);
         }
         return ToolResult.success(r.stdoutText(), report);
+    }
+
+    /** Largest script copied into the sandbox. */
+    static final long MAX_SCRIPT_BYTES = 4L << 20;
+
+    private byte[] readScript() throws ToolException {
+        Path path = manifest.executable();
+        try {
+            long size = Files.size(path);
+            if (size > MAX_SCRIPT_BYTES) {
+                throw new ToolException(manifest.name() + ": script " + path + " is " + size + " bytes, over the limit of "
+                        + MAX_SCRIPT_BYTES);
+            }
+            return Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new ToolException(manifest.name() + ": script " + path + " no longer exists");
+        } catch (IOException e) {
+            throw new ToolException(manifest.name() + ": cannot read script " + path + ": " + e.getMessage(), e);
+        }
     }
 
     private Map<String, Object> withDefaults(Map<String, Object> given) {

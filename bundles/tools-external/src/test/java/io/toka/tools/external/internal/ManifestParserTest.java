@@ -172,8 +172,8 @@ class ManifestParserTest {
         assertThat(m.limits().maxOutputBytes()).isEqualTo(10L << 20);
         assertThat(m.toolTimeout()).isEqualTo(Duration.ofMinutes(10).plusSeconds(2));
         assertThat(m.allowNetwork()).isFalse();
-        assertThat(m.readOnlyPaths()).containsExactly(real("analysis/control_flow_graph_visualizer.py"), real("."),
-                real("crates"), real("src"), real("tests"));
+        // the script itself is copied into the sandbox at each call, not bound
+        assertThat(m.readOnlyPaths()).containsExactly(real("."), real("crates"), real("src"), real("tests"));
         assertThat(m.writablePaths()).containsExactly(real("control_flow_graphs"), real("enhanced_cfg_outputs"));
         assertThat(m.parameters()).extracting(Manifest.Parameter::name)
                 .containsExactly("target_function", "output_format", "complexity_analysis", "interactive_mode");
@@ -238,7 +238,7 @@ class ManifestParserTest {
         assertThat(m.type()).isEqualTo(Type.SHELL);
         assertThat(m.interpreter()).isEqualTo(Path.of("/bin/bash"));
         assertThat(m.executable()).isEqualTo(real("run.sh"));
-        assertThat(m.readOnlyPaths()).containsExactly(real("run.sh"));
+        assertThat(m.readOnlyPaths()).isEmpty();
         assertThat(m.writablePaths()).isEmpty();
         assertThat(m.permissions()).isEmpty();
         assertThat(m.limits().memoryBytes()).isEqualTo(256L << 20);

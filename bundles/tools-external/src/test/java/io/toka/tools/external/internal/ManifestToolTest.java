@@ -211,7 +211,22 @@ class ManifestToolTest {
     }
 
     @Test
-    void writablePathsAreWritableAndTheScriptIsNot() throws Exception {
+    void aScriptInADirectoryTheSandboxUserCannotReachStillRuns() throws Exception {
+        ManifestTool t = tool("private.py", "print('private ok')\n", """
+                name: private
+                description: lives in an owner-only directory
+                executable: private.py
+                """);
+        // like a script under /root: owner-only, so the sandbox user could not open it on the host
+        Files.setPosixFilePermissions(dir.resolve("private.py"), PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        ToolResult r = call(t, Map.of());
+        assertThat(r.isSuccess()).as(r.output()).isTrue();
+        assertThat(r.output()).isEqualTo("private ok\n");
+    }
+
+    @Test
+    void writablePathsAreWritableAndTheHostScriptIsNot() throws Exception {
         Path out = Files.createDirectories(dir.resolve("out"));
         Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxrwxrwx"));
         ManifestTool t = tool("write.sh", "#!/bin/bash\necho data > " + out + "/result.txt && echo ok\n"
@@ -221,11 +236,13 @@ class ManifestToolTest {
                 executable: write.sh
                 security: {sandbox: {writable_paths: [out]}}
                 """);
-        // even a script file anyone may write on the host is read-only inside the sandbox
+        // even a script file anyone may write on the host cannot be changed from inside: the sandbox runs a copy
         Files.setPosixFilePermissions(dir.resolve("write.sh"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        String before = Files.readString(dir.resolve("write.sh"));
         ToolResult r = call(t, Map.of());
-        assertThat(r.output()).isEqualTo("ok\nscript-readonly\n");
+        assertThat(r.output()).startsWith("ok\n");
         assertThat(out.resolve("result.txt")).hasContent("data");
+        assertThat(dir.resolve("write.sh")).hasContent(before.strip());
     }
 
     @Test
@@ -325,8 +342,9 @@ class ManifestToolTest {
         ToolResult r = call(t, Map.of());
         assertThat(r.isSuccess()).isTrue();
         assertThat(report(r)).containsEntry("degraded", true).containsEntry("isolation", "DEGRADED");
-        assertThat(seen.get().command()).containsExactly("/bin/bash", dir.resolve("x.sh").toRealPath().toString());
-        assertThat(seen.get().readOnlyPaths()).containsExactly(dir.resolve("x.sh").toRealPath());
+        assertThat(seen.get().command()).containsExactly("/bin/bash", "/work/x.sh");
+        assertThat(seen.get().files()).containsOnlyKeys("x.sh");
+        assertThat(seen.get().readOnlyPaths()).isEmpty();
         assertThat(seen.get().allowNetwork()).isFalse();
         assertThat(seen.get().limits().maxOutputBytes()).isEqualTo(1L << 20);
         assertThat(seen.get().environment()).containsEntry("TOKA_TOOL", "x");
