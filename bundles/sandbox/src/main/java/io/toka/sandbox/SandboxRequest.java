@@ -17,6 +17,12 @@ import java.util.Objects;
  * {@link #writablePaths} are bound at the same path inside. Nothing else of the host is visible; in
  * particular not {@code /root}, {@code /home} or {@code /etc/shadow}.
  *
+ * <p>When the runtime runs as root, sandboxed programs run as an unprivileged host user (uid 65534 by default,
+ * {@code runAsUid} in {@code etc/io.toka.sandbox.cfg}), so granted paths must be readable (or writable) by that
+ * user and reachable through their parent directories. Without namespaces ({@link Isolation.Level#DEGRADED})
+ * nothing is remapped: the work directory is a host directory that is the program's current directory and
+ * {@code HOME}, and paths are the host's.
+ *
  * @param command the argv; element 0 is an absolute path to the program (inside the sandbox, which for host
  *     paths outside {@code /usr} means it must be granted in {@link #readOnlyPaths}); arguments are passed as
  *     they are, never through a shell

@@ -47,6 +47,6 @@ public @interface SandboxConfig {
     @AttributeDefinition(name = "Extra read-only paths",
             description = "Host paths bound read-only into every sandbox when they exist: what ordinary programs "
                     + "need besides /usr. Never add secrets such as /etc/shadow, /root or /home.")
-    String[] extraReadOnlyPaths() default {"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
-        "/etc/alternatives", "/etc/localtime", "/etc/ssl/certs", "/etc/ca-certificates", "/etc/mime.types"};
+    String[] extraReadOnlyPaths() default {"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime",
+        "/etc/ssl/certs", "/etc/mime.types"};
 }

@@ -54,6 +54,13 @@ import org.slf4j.LoggerFactory;
  * The bubblewrap options travel through a root-only file rather than the command line, so environment values
  * (tokens, say) never show in {@code ps}. prlimit runs inside the new user namespace so that {@code --nproc}
  * counts only this run's processes, not every process of the shared run-as uid on the host.
+ *
+ * <p>Why a real unprivileged uid (setpriv) rather than bubblewrap's {@code --uid} alone: bubblewrap started by
+ * root maps the sandbox user to host uid 0, so the kernel still sees root. RLIMIT_NPROC does not apply to root
+ * (fork bombs are then held only by the pids cgroup), files written to granted paths are root's, and a program
+ * allowed on the network could present uid 0 to host services that trust peer credentials. As uid 65534 all of
+ * that is an ordinary user. The cost is one exec (about 0.5-1 ms) and that granted paths must be accessible to
+ * that uid; {@code dropPrivileges=false} restores the root-mapped mode.
  */
 @Component(service = SandboxLauncher.class, configurationPid = SandboxLauncherImpl.PID)
 @Designate(ocd = SandboxConfig.class)
@@ -87,10 +94,17 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
     private static final List<String> NETWORK_FILES = List.of("/etc/resolv.conf", "/etc/hosts",
             "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf");
 
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY_DIR =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
     private final Settings settings;
     private final boolean bwrapWorks;
     private final String unavailable;
     private final boolean prlimitWorks;
+    /** Started as root. */
+    private final boolean root;
     /** Switch to settings.uid/gid with setpriv before bubblewrap (or before prlimit when degraded). */
     private final boolean switchUser;
     /** Started as root without switching: bwrap maps the run-as uid inside and drops capabilities. */
@@ -113,7 +127,7 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
     SandboxLauncherImpl(Settings settings) {
         this.settings = settings;
         List<String> notes = new ArrayList<>();
-        boolean root = isRoot();
+        this.root = isRoot();
         this.rootLinks = rootLinks();
         this.extraReadOnly = settings.extraReadOnly().stream().filter(Files::exists).toList();
 
@@ -245,11 +259,12 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
         validate(request);
         SandboxLimits limits = request.limits();
         String id = jvmPid + "-" + runs.incrementAndGet();
-        Path runDir = workRoot.resolve(id);
+        Path work = workRoot.resolve(id);
+        Path argsFile = workRoot.resolve(id + ".args");
         Cgroups.Run cgroup = null;
         Process process = null;
         try {
-            Path work = prepareWorkDir(runDir, request);
+            prepareWorkDir(work, request);
             if (cgroups != null) {
                 try {
                     cgroup = cgroups.create(Cgroups.PREFIX + id, limits);
@@ -257,14 +272,14 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
                     throw new SandboxException("cannot create the run's cgroup: " + e.getMessage(), e);
                 }
             }
-            List<String> command = bwrapWorks ? fullCommand(request, runDir, work, cgroup)
+            List<String> command = bwrapWorks ? fullCommand(request, argsFile, work, cgroup)
                     : degradedCommand(request, cgroup);
             ProcessBuilder pb = new ProcessBuilder(command);
             pb.environment().clear();
             if (!bwrapWorks) {
                 pb.environment().putAll(environment(request, work.toString()));
             }
-            pb.directory(bwrapWorks ? runDir.toFile() : hostWorkingDirectory(request, work).toFile());
+            pb.directory(bwrapWorks ? workRoot.toFile() : hostWorkingDirectory(request, work).toFile());
 
             long started = System.nanoTime();
             try {
@@ -315,7 +330,7 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
             if (cgroup != null && !cgroup.remove()) {
                 LOG.warn("Could not remove cgroup {}{}: processes still in it", Cgroups.PREFIX, id);
             }
-            deleteTree(runDir);
+            deleteRunFiles(argsFile, work);
         }
     }
 
@@ -378,6 +393,9 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
                     + ": granted paths must be accessible to it)" : "";
             throw new SandboxException("sandbox launch failed: " + line + hint);
         }
+        if ((exit == 126 || exit == 127) && text.startsWith("prlimit: failed to execute")) {
+            throw new SandboxException("cannot execute the program: " + text.lines().findFirst().orElse(text));
+        }
         if (exit == SCRIPT_FAILED && text.startsWith("toka-sandbox: ")) {
             throw new SandboxException("sandbox launch failed: " + text.lines().findFirst().orElse(text));
         }
@@ -408,7 +426,7 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
 
     // ---------------------------------------------------------------------------------------------- argv
 
-    private List<String> fullCommand(SandboxRequest request, Path runDir, Path work, Cgroups.Run cgroup)
+    private List<String> fullCommand(SandboxRequest request, Path argsFile, Path work, Cgroups.Run cgroup)
             throws SandboxException {
         List<String> b = new ArrayList<>(64);
         b.add("--unshare-all");
@@ -452,14 +470,14 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
             b.addAll(List.of("--cap-drop", "ALL"));
         }
 
-        Path argsFile = runDir.resolve("bwrap.args");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(2048);
         for (String arg : b) {
             bytes.writeBytes(arg.getBytes(StandardCharsets.UTF_8));
             bytes.write(0);
         }
         try {
-            Files.write(argsFile, bytes.toByteArray());
+            // root-only: it holds the environment
+            Files.write(Files.createFile(argsFile, OWNER_ONLY_FILE), bytes.toByteArray());
         } catch (IOException e) {
             throw new SandboxException("cannot prepare the sandbox: " + e.getMessage(), e);
         }
@@ -542,7 +560,7 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
                 throw new SandboxException("invalid environment variable \"" + k.replace('\0', '?')
                         + "\": names must be non-empty without '=' and values without NUL");
             }
-            if (!bwrapWorks && (switchUser || isRootRun()) && loaderVariable(k)) {
+            if (!bwrapWorks && root && loaderVariable(k)) {
                 // without bubblewrap the environment passes through prlimit/setpriv running as root
                 throw new SandboxException("environment variable " + k + " is not allowed without namespaces");
             }
@@ -583,10 +601,6 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
         }
     }
 
-    private boolean isRootRun() {
-        return rootInside || switchUser;
-    }
-
     private static boolean loaderVariable(String name) {
         return name.startsWith("LD_") || name.startsWith("MALLOC_") || name.equals("GLIBC_TUNABLES")
                 || name.equals("GCONV_PATH") || name.equals("LOCPATH") || name.equals("NLSPATH")
@@ -622,19 +636,16 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
 
     // ---------------------------------------------------------------------------------------- work dirs
 
-    private Path prepareWorkDir(Path runDir, SandboxRequest request) throws SandboxException {
+    private void prepareWorkDir(Path work, SandboxRequest request) throws SandboxException {
         try {
-            Files.createDirectory(runDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
-                    "rwx--x--x")));
-            Path work = Files.createDirectory(runDir.resolve("work"),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(work, OWNER_ONLY_DIR);
             chown(work);
             for (Map.Entry<String, byte[]> f : request.files().entrySet()) {
                 Path target = work.resolve(relative(f.getKey()));
-                for (Path dir = target.getParent(); !dir.equals(work) && !Files.isDirectory(dir);
-                        dir = target.getParent()) {
-                    Path made = Files.createDirectories(dir);
-                    for (Path d = made; !d.equals(work); d = d.getParent()) {
+                Path parent = target.getParent();
+                if (!Files.isDirectory(parent)) {
+                    Files.createDirectories(parent);
+                    for (Path d = parent; !d.equals(work); d = d.getParent()) {
                         chown(d);
                     }
                 }
@@ -642,7 +653,6 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
                 Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
                 chown(target);
             }
-            return work;
         } catch (IOException e) {
             throw new SandboxException("cannot prepare the work directory: " + e.getMessage(), e);
         }
@@ -664,6 +674,16 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
             throw new SandboxException("workingDirectory " + wd + " does not exist (running without namespaces)");
         }
         return wd;
+    }
+
+    private static void deleteRunFiles(Path argsFile, Path work) {
+        try {
+            Files.deleteIfExists(argsFile);
+            Files.deleteIfExists(work);
+        } catch (IOException e) {
+            // not empty: the program or the request left files
+            deleteTree(work);
+        }
     }
 
     private static void deleteTree(Path root) {
@@ -733,7 +753,7 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
                 if (dash > 0) {
                     try {
                         long pid = Long.parseLong(n.substring(0, dash));
-                        Long.parseLong(n.substring(dash + 1));
+                        Long.parseLong(n.substring(dash + 1).replace(".args", ""));
                         if (pid != jvmPid && ProcessHandle.of(pid).isEmpty()) {
                             deleteTree(p);
                         }

@@ -20,9 +20,8 @@ import java.util.List;
 record Settings(boolean required, Path bwrap, Path prlimit, Path setpriv, boolean cgroups, boolean dropPrivileges,
         int uid, int gid, Path workRoot, List<Path> extraReadOnly) {
 
-    static final List<String> DEFAULT_EXTRA_READ_ONLY = List.of("/etc/ld.so.cache", "/etc/ld.so.conf",
-            "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime", "/etc/ssl/certs", "/etc/ca-certificates",
-            "/etc/mime.types");
+    static final List<String> DEFAULT_EXTRA_READ_ONLY = List.of("/etc/ld.so.cache", "/etc/alternatives",
+            "/etc/localtime", "/etc/ssl/certs", "/etc/mime.types");
 
     /** Paths never bound by configuration, whatever an operator writes. */
     private static final List<Path> FORBIDDEN = List.of(Path.of("/etc/shadow"), Path.of("/etc/gshadow"),

@@ -237,6 +237,35 @@ class SandboxLauncherImplTest {
     }
 
     @Test
+    void concurrentRunsEachGetTheirOwnProcessLimit() throws Exception {
+        // all runs share the run-as uid; a per-uid limit would let only about 32 of the 150 children start
+        String spawn = "import subprocess\n"
+                + "ps = [subprocess.Popen(['/usr/bin/sleep', '30']) for i in range(25)]\n"
+                + "print(len(ps))\n"
+                + "for p in ps:\n"
+                + "    p.kill()\n";
+        List<CompletableFuture<SandboxResult>> calls = new java.util.ArrayList<>();
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(6);
+        for (int i = 0; i < 6; i++) {
+            calls.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return run(py(spawn).limits(limits().withMaxProcesses(32)));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, callers));
+        }
+        try {
+            for (CompletableFuture<SandboxResult> call : calls) {
+                SandboxResult r = call.get(30, TimeUnit.SECONDS);
+                assertThat(r.stdoutText()).as(r.stderrText()).isEqualTo("25\n");
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
     void forkBombReturnsAndLeavesNothingBehind() throws Exception {
         String marker = "forkbomb-" + UUID.randomUUID();
         long start = System.nanoTime();
