@@ -6,7 +6,9 @@ import java.util.Objects;
 /**
  * Resource limits for one sandboxed run.
  *
- * @param memoryBytes memory cap: cgroup memory limit where available, and the address-space rlimit; {@code > 0}
+ * @param memoryBytes memory cap: the cgroup memory limit (swap included) where available, otherwise the
+ *     address-space rlimit (which also counts reserved but unused memory, so runtimes such as the JVM or Node.js
+ *     need far more of it); {@code > 0}
  * @param cpuPercent CPU share of one core, 1–100 times the core count, enforced by a cgroup CPU quota where
  *     available
  * @param timeout wall-clock limit; when it passes the whole process tree is killed. Also bounds CPU seconds.

@@ -522,7 +522,14 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
             return;
         }
         long cpu = cpuSeconds(l);
-        cmd.addAll(List.of(settings.prlimit().toString(), "--as=" + l.memoryBytes(),
+        cmd.add(settings.prlimit().toString());
+        if (cgroups == null) {
+            // Only without a memory cgroup: the address-space limit also counts memory that is reserved but never
+            // used, so `java -version` and `node -e 1` cannot even start under --as=512M (measured). The cgroup
+            // limits what is really used, and its OOM kill is reported as limitHit "memory".
+            cmd.add("--as=" + l.memoryBytes());
+        }
+        cmd.addAll(List.of(
                 // soft limit first: SIGXCPU (exit 152) says "cpu" more clearly than the hard limit's SIGKILL
                 "--cpu=" + cpu + ":" + (cpu + 1), "--nofile=" + l.maxOpenFiles(), "--nproc=" + l.maxProcesses(),
                 "--fsize=" + l.maxFileBytes(), "--"));

@@ -196,7 +196,13 @@ class SandboxLauncherImplTest {
                 .limits(limits().withMemoryBytes(64L << 20)));
         assertThat(killed.success()).isFalse();
         assertThat(killed.stdoutText()).doesNotContain("allocated");
-        assertThat(killed.stderrText() + killed.limitHit()).containsAnyOf("MemoryError", "memory");
+        if ("none".equals(launcher.isolation().cgroup())) {
+            assertThat(killed.stderrText()).contains("MemoryError");
+        } else {
+            assertThat(killed.limitHit()).isEqualTo("memory");
+            assertThat(killed.exitCode()).isEqualTo(128 + 9);
+            assertThat(killed.peakMemoryBytes()).isLessThanOrEqualTo(64L << 20);
+        }
 
         SandboxResult control = run(py(bomb.replace("N", "100")).limits(limits().withMemoryBytes(512L << 20)));
         assertThat(control.success()).as(control.stderrText()).isTrue();
@@ -204,6 +210,18 @@ class SandboxLauncherImplTest {
         if ("v1".equals(launcher.isolation().cgroup())) {
             assertThat(control.peakMemoryBytes()).isGreaterThan(100L << 20);
         }
+    }
+
+    @Test
+    void runtimesThatReserveAddressSpaceStillStart() throws Exception {
+        // the JVM reserves its heap up front: under an address-space limit of 512 MiB it does not start
+        assumeTrue(!"none".equals(launcher.isolation().cgroup()), "needs a memory cgroup");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java").toRealPath();
+        assumeTrue(java.startsWith("/usr"), "the JVM must be under /usr to be visible in the sandbox");
+        SandboxResult r = run(SandboxRequest.builder(java.toString(), "-Xshare:off", "-version")
+                .limits(limits().withMemoryBytes(512L << 20)));
+        assertThat(r.success()).as(r.stderrText()).isTrue();
+        assertThat(r.stderrText()).contains("version");
     }
 
     @Test
