@@ -66,7 +66,8 @@ abstract class Cgroups {
                 }
                 pids = pids();
                 if (!pids.isEmpty()) {
-                    LockSupport.parkNanos(200_000);
+                    // killed processes of a torn-down pid namespace leave within a millisecond or so
+                    LockSupport.parkNanos(100_000);
                 }
             }
         }

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -741,14 +740,34 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
     private Path ensureDir(Path dir) {
         try {
             Files.createDirectories(dir);
+            int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if (owner != ownUid() || (mode & 0022) != 0 || Files.isSymbolicLink(dir)) {
+                // someone else could swap run directories for symlinks while we write into them as root
+                LOG.warn("Sandbox work root {} is not owned by this process or is writable by others", dir);
+                return null;
+            }
             if (switchUser) {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
             }
             removeStaleRuns(dir);
             return dir;
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    private static int ownUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return -1;
     }
 
     /** Run directories are named {@code <jvm pid>-<n>}: those of JVMs no longer running are left-overs. */
@@ -860,16 +879,7 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
     }
 
     private static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return "0".equals(line.substring(4).trim().split("\\s+")[1]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // fall through
-        }
-        return "root".equals(System.getProperty("user.name"));
+        return ownUid() == 0;
     }
 
     /** /bin, /lib and friends as on the host: symlinks into /usr are recreated, real directories bound. */
@@ -895,7 +905,8 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
         return "SandboxLauncherImpl[" + isolation + ", workRoot=" + workRoot + "]";
     }
 
-    Optional<Cgroups> cgroups() {
-        return Optional.ofNullable(cgroups);
+    /** Whether programs run as the configured unprivileged uid on the host (started as root, setpriv works). */
+    boolean switchesUser() {
+        return switchUser;
     }
 }

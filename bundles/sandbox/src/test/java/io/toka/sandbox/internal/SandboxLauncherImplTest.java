@@ -122,7 +122,9 @@ class SandboxLauncherImplTest {
         assertThat(r.limitHit()).isNull();
         assertThat(r.isolation()).isEqualTo(launcher.isolation().level());
         assertThat(r.stdoutText()).contains("/work\n/work\n").contains("CapEff:\t0000000000000000");
-        assertThat(r.stdoutText()).doesNotStartWith("0\n");
+        if (launcher.switchesUser()) {
+            assertThat(r.stdoutText()).startsWith("65534\n");
+        }
         if ("v1".equals(launcher.isolation().cgroup())) {
             assertThat(r.peakMemoryBytes()).isPositive();
             assertThat(r.cpuTimeMillis()).isNotNegative();
@@ -477,6 +479,25 @@ class SandboxLauncherImplTest {
                     .build())).isInstanceOf(SandboxException.class).hasMessageContaining("LD_PRELOAD");
         } finally {
             degraded.close();
+        }
+    }
+
+    @Test
+    void aWorkRootTheRunAsUserCannotReachIsReplacedAndSaidSo() throws Exception {
+        Path hidden = Files.createDirectories(scratch.resolve("private-" + UUID.randomUUID()).resolve("root"));
+        Files.setPosixFilePermissions(hidden.getParent(), PosixFilePermissions.fromString("rwx------"));
+        SandboxLauncherImpl other = SandboxLauncherImpl.withDefaults(hidden, true);
+        try {
+            assumeTrue(other.isolation().namespaces());
+            if (other.switchesUser()) {
+                assertThat(other.isolation().notes()).anySatisfy(n -> assertThat(n).contains(hidden.toString())
+                        .contains("not reachable by uid 65534"));
+            }
+            SandboxResult r = other.run(SandboxRequest.builder("/usr/bin/cat", "f").file("f", "ok".getBytes(UTF_8))
+                    .limits(limits()).build());
+            assertThat(r.stdoutText()).isEqualTo("ok");
+        } finally {
+            other.close();
         }
     }
 
