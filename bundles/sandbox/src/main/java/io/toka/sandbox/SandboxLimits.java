@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param timeout wall-clock limit; when it passes the whole process tree is killed. Also bounds CPU seconds.
  * @param maxProcesses processes and threads (cgroup pids and the nproc rlimit); {@code > 0}
  * @param maxOpenFiles open file descriptors (nofile rlimit); {@code > 0}
- * @param maxFileBytes largest file the program may write (fsize rlimit); {@code > 0}
+ * @param maxFileBytes largest file the program may write (fsize rlimit, which may be rounded up to a multiple of
+ *     512 bytes); {@code > 0}
  * @param maxOutputBytes cap on each of stdout and stderr as captured; the rest is discarded and the result says
  *     so; {@code > 0}
  */

@@ -21,7 +21,7 @@ record Settings(boolean required, Path bwrap, Path prlimit, Path setpriv, boolea
         int uid, int gid, Path workRoot, List<Path> extraReadOnly) {
 
     static final List<String> DEFAULT_EXTRA_READ_ONLY = List.of("/etc/ld.so.cache", "/etc/alternatives",
-            "/etc/localtime", "/etc/ssl/certs", "/etc/mime.types");
+            "/etc/localtime");
 
     /** Paths never bound by configuration, whatever an operator writes. */
     private static final List<Path> FORBIDDEN = List.of(Path.of("/etc/shadow"), Path.of("/etc/gshadow"),
