@@ -502,6 +502,39 @@ class SandboxLauncherImplTest {
     }
 
     @Test
+    void withoutCgroupsPrlimitInsideTheSandboxStillBoundsProcessesMemoryAndFiles() throws Exception {
+        Settings d = Settings.defaults(workRoot, true);
+        SandboxLauncherImpl noCgroups = new SandboxLauncherImpl(new Settings(true, d.bwrap(), d.prlimit(),
+                d.setpriv(), false, d.dropPrivileges(), d.uid(), d.gid(), d.workRoot(), d.extraReadOnly()));
+        try {
+            assertThat(noCgroups.isolation().level()).isEqualTo(Isolation.Level.NAMESPACES);
+            assertThat(noCgroups.isolation().cgroup()).isEqualTo("none");
+            assumeTrue(noCgroups.switchesUser(), "RLIMIT_NPROC does not apply to root");
+            String spawn = "import subprocess\n"
+                    + "ps = []\n"
+                    + "for i in range(100):\n"
+                    + "    try:\n"
+                    + "        ps.append(subprocess.Popen(['/usr/bin/sleep', '30']))\n"
+                    + "    except OSError:\n"
+                    + "        pass\n"
+                    + "print(len(ps))\n"
+                    + "for p in ps:\n"
+                    + "    p.kill()\n";
+            SandboxResult procs = noCgroups.run(py(spawn).limits(limits().withMaxProcesses(16)).build());
+            assertThat(Integer.parseInt(procs.stdoutText().trim())).isLessThan(16);
+            SandboxResult mem = noCgroups.run(py("x = b'1' * (200 << 20)\nprint('allocated')")
+                    .limits(limits().withMemoryBytes(64L << 20)).build());
+            assertThat(mem.stderrText()).contains("MemoryError");
+            assertThat(mem.peakMemoryBytes()).isEqualTo(-1);
+            SandboxResult big = noCgroups.run(SandboxRequest.builder("/usr/bin/dd", "if=/dev/zero", "of=/work/big",
+                    "bs=5000", "count=1", "status=none").limits(limits().withMaxFileBytes(1000)).build());
+            assertThat(big.limitHit()).isEqualTo("file-size");
+        } finally {
+            noCgroups.close();
+        }
+    }
+
+    @Test
     void grantedPathsMustExist() {
         assertThatThrownBy(() -> run(SandboxRequest.builder("/usr/bin/true").readOnly(Path.of("/no/such/dir"))))
                 .isInstanceOf(SandboxException.class).hasMessageContaining("/no/such/dir");
