@@ -266,6 +266,9 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
             }
         }
         validate(request);
+        if (io.isShutdown()) {
+            throw new SandboxException("the sandbox launcher has been stopped");
+        }
         SandboxLimits limits = request.limits();
         String id = jvmPid + "-" + runs.incrementAndGet();
         Path work = workRoot.resolve(id);
@@ -314,17 +317,16 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
             }
             Duration duration = Duration.ofNanos(System.nanoTime() - started);
             if (cgroup != null) {
-                // daemons a program leaves behind (setsid ... &) are in its cgroup even after reparenting
+                // Daemons a program leaves behind (setsid ... &) are in its cgroup even after reparenting. With
+                // bubblewrap they are already dying with the pid namespace; this waits until they are gone.
                 cgroup.killAll();
-            } else if (!bwrapWorks) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
             }
             await(outDone);
             await(errDone);
 
             int exit = exited ? process.exitValue() : -1;
             byte[] stderr = err.bytes();
-            if (exited && bwrapWorks) {
+            if (exited) {
                 checkLaunch(exit, stderr);
             }
             long peak = cgroup == null ? -1 : cgroup.peakMemoryBytes();
@@ -396,7 +398,7 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
     /** bubblewrap reports its own setup failures (a bind source it cannot reach, say) as exit 1 with "bwrap: ". */
     private void checkLaunch(int exit, byte[] stderr) throws SandboxException {
         String text = new String(stderr, 0, Math.min(stderr.length, 2000), StandardCharsets.UTF_8);
-        if (exit == 1 && text.startsWith("bwrap: ")) {
+        if (bwrapWorks && exit == 1 && text.startsWith("bwrap: ")) {
             String line = text.lines().findFirst().orElse(text);
             String hint = switchUser ? " (sandboxed programs run as uid " + settings.uid()
                     + ": granted paths must be accessible to it)" : "";

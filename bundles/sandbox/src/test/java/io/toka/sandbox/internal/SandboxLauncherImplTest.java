@@ -535,6 +535,26 @@ class SandboxLauncherImplTest {
     }
 
     @Test
+    void aGrantedPathTheRunAsUserCannotReachIsALaunchFailure() throws Exception {
+        assumeTrue(launcher.switchesUser(), "only an unprivileged run-as uid is kept out of root-only directories");
+        Path closed = Files.createDirectory(scratch.resolve("closed-" + UUID.randomUUID()));
+        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
+        Path inside = Files.createDirectory(closed.resolve("data"));
+        assertThatThrownBy(() -> run(SandboxRequest.builder("/usr/bin/true").readOnly(inside).limits(limits())))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("sandbox launch failed: bwrap: ")
+                .hasMessageContaining(inside.toString()).hasMessageContaining("accessible to it");
+    }
+
+    @Test
+    void aStoppedLauncherRefusesToRun() {
+        SandboxLauncherImpl stopped = SandboxLauncherImpl.withDefaults(workRoot, true);
+        stopped.close();
+        stopped.close();
+        assertThatThrownBy(() -> stopped.run(SandboxRequest.builder("/usr/bin/true").build()))
+                .isInstanceOf(SandboxException.class).hasMessageContaining("stopped");
+    }
+
+    @Test
     void grantedPathsMustExist() {
         assertThatThrownBy(() -> run(SandboxRequest.builder("/usr/bin/true").readOnly(Path.of("/no/such/dir"))))
                 .isInstanceOf(SandboxException.class).hasMessageContaining("/no/such/dir");
