@@ -60,6 +60,16 @@ public class ExternalToolsIT extends TestSupport {
         return Path.of(System.getProperty("karaf.base"));
     }
 
+    /**
+     * A fresh directory for scripts. Sandboxed programs run as an unprivileged user, so it must be readable by
+     * others (a temp directory is created owner-only).
+     */
+    private static Path scriptDir(String prefix) throws IOException {
+        Path dir = Files.createTempDirectory(Path.of(System.getProperty("karaf.data")), prefix);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+
     /** A bash script printing a greeting for {@code --name}, tagged with {@code tag}. */
     private static Path script(Path dir, String file, String tag) throws IOException {
         Path p = dir.resolve(file);
@@ -123,7 +133,7 @@ public class ExternalToolsIT extends TestSupport {
 
     @Test
     public void manifestDroppedIntoDeployIsLiveSwappedUnderLoadAndRemoved() throws Exception {
-        Path scripts = Files.createTempDirectory(Path.of(System.getProperty("karaf.data")), "scripts");
+        Path scripts = scriptDir("scripts");
         Path target = base().resolve("deploy").resolve("greet.tool.yaml");
         List<Path> versions = List.of(script(scripts, "greet1.sh", "v1"), script(scripts, "greet2.sh", "v2"),
                 script(scripts, "greet3.sh", "v3"), script(scripts, "greet4.sh", "v4"));
@@ -189,7 +199,7 @@ public class ExternalToolsIT extends TestSupport {
 
     @Test
     public void badManifestIsListedWithFileFieldAndProblemAndDisturbsNothing() throws Exception {
-        Path scripts = Files.createTempDirectory(Path.of(System.getProperty("karaf.data")), "scripts");
+        Path scripts = scriptDir("scripts");
         Path good = base().resolve("deploy").resolve("steady.tool.yaml");
         Path bad = base().resolve("deploy").resolve("broken.tool.yaml");
         writeAtomically(good, manifest("steady", "1.0.0", script(scripts, "steady.sh", "steady")));
@@ -247,7 +257,7 @@ public class ExternalToolsIT extends TestSupport {
 
         // a unique number: sleep's second operand, so the daemon can be found in /proc
         String arg = Long.toString(1_000_000_000L + java.util.concurrent.ThreadLocalRandom.current().nextInt(1_000_000_000));
-        Path scripts = Files.createTempDirectory(Path.of(System.getProperty("karaf.data")), "scripts");
+        Path scripts = scriptDir("scripts");
         Path s = scripts.resolve("leaver.sh");
         // starts a detached daemon carrying the marker, then reports what it can see of the host
         Files.writeString(s, """
@@ -291,7 +301,7 @@ public class ExternalToolsIT extends TestSupport {
 
     @Test
     public void discoverPrintsADraftAndRegistersNothing() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of(System.getProperty("karaf.data")), "discover");
+        Path dir = scriptDir("discover");
         Files.writeString(dir.resolve("count_words.py"), "#!/usr/bin/env python3\n\"\"\"Counts words in a text.\"\"\"\nprint(1)\n");
         String out = new ShellRunner(sessionFactory).run("toka:tool-discover " + dir);
         assertTrue(out, out.contains("count-words"));
