@@ -122,7 +122,8 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
     private final List<Path> extraReadOnly;
     private final Isolation isolation;
     private final ExecutorService io;
-    private final AtomicLong runs = new AtomicLong();
+    /** Run ids continue from the clock so that a restarted component in the same JVM never reuses a name. */
+    private final AtomicLong runs = new AtomicLong(System.currentTimeMillis() * 1000);
     private final AtomicBoolean degradedWarned = new AtomicBoolean();
     private final long jvmPid = ProcessHandle.current().pid();
 
@@ -318,7 +319,7 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
             Duration duration = Duration.ofNanos(System.nanoTime() - started);
             if (cgroup != null) {
                 // Daemons a program leaves behind (setsid ... &) are in its cgroup even after reparenting. With
-                // bubblewrap they are already dying with the pid namespace; this waits until they are gone.
+                // bubblewrap they are already dying with the pid namespace.
                 cgroup.killAll();
             }
             await(outDone);
@@ -338,10 +339,37 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
             if (process != null && process.isAlive()) {
                 killTree(process, cgroup);
             }
-            if (cgroup != null && !cgroup.remove()) {
-                LOG.warn("Could not remove cgroup {}{}: processes still in it", Cgroups.PREFIX, id);
+            if (cgroup != null) {
+                cgroup.killAll();
+                cgroup.awaitDead();
+                if (!cgroup.tryRemove()) {
+                    removeLater(cgroup, id);
+                }
             }
             deleteRunFiles(argsFile, work);
+        }
+    }
+
+    /**
+     * Removes a run's cgroup once its last processes have left. They have all been sent SIGKILL; typically this is
+     * bubblewrap's init finishing its teardown, or a zombie the host's init has not reaped yet (0.3-8 ms here), so
+     * the caller need not wait for it.
+     */
+    private void removeLater(Cgroups.Run cgroup, String id) {
+        try {
+            io.submit(() -> {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!cgroup.tryRemove()) {
+                    if (System.nanoTime() > deadline) {
+                        LOG.warn("Could not remove cgroup {}{}: processes still in it", Cgroups.PREFIX, id);
+                        return;
+                    }
+                    cgroup.killAll();
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("Launcher stopped: cgroup {}{} is left to the next start", Cgroups.PREFIX, id);
         }
     }
 
