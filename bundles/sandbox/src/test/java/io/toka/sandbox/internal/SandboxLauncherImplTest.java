@@ -59,6 +59,12 @@ class SandboxLauncherImplTest {
         if (launcher != null) {
             launcher.close();
         }
+        try {
+            // the fallback work root of aWorkRootTheRunAsUserCannotReach..., shared, so only removed when empty
+            Files.deleteIfExists(Path.of(System.getProperty("java.io.tmpdir"), "toka-sandbox-65534"));
+        } catch (IOException e) {
+            // in use
+        }
         for (Path dir : new Path[] {workRoot, scratch}) {
             if (dir != null && Files.exists(dir)) {
                 try (Stream<Path> s = Files.walk(dir)) {
