@@ -75,8 +75,10 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxLauncherImpl.class);
 
     /**
-     * Constant launch script. $1 is the bwrap options file, then cgroup.procs files up to "--", then the argv.
-     * Joining the cgroups before exec means every process of the run, from the first, is accounted and limited.
+     * Constant launch script; request data only ever arrives as positional parameters. $1 is the bwrap options
+     * file (opened as fd 3), $2-$5 the CPU hard and soft seconds, open files and file-size blocks (all "-" to leave
+     * rlimits to prlimit), then cgroup.procs files up to "--", then the argv. Joining the cgroups before exec
+     * means every process of the run, from the first, is accounted and limited.
      */
     static final String SCRIPT = "exec 3<\"$1\"; "
             + "if [ \"$2\" != - ]; then ulimit -S -t \"$3\" && ulimit -H -t \"$2\" && ulimit -n \"$4\" "
@@ -85,7 +87,7 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
             + "while [ \"$1\" != -- ]; do echo $$ >\"$1\" || { echo \"toka-sandbox: cannot join $1\" >&2; exit 125; }; "
             + "shift; done; shift; exec \"$@\"";
 
-    /** Exit code of the launch script when it could not join the cgroup. */
+    /** Exit code of the launch script when it could not set the rlimits or join the cgroups. */
     private static final int SCRIPT_FAILED = 125;
 
     private static final int SIGKILL = 9;
