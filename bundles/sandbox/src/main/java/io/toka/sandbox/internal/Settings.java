@@ -67,6 +67,10 @@ record Settings(boolean required, Path bwrap, Path prlimit, Path setpriv, boolea
                 DEFAULT_EXTRA_READ_ONLY.stream().map(Path::of).toList());
     }
 
+    Settings withDropPrivileges(boolean drop) {
+        return new Settings(required, bwrap, prlimit, setpriv, cgroups, drop, uid, gid, workRoot, extraReadOnly);
+    }
+
     static Path defaultWorkRoot(String configured) {
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured.trim());
