@@ -41,7 +41,7 @@ public @interface SandboxConfig {
 
     @AttributeDefinition(name = "Work root",
             description = "Directory holding the per-run private work directories; empty for "
-                    + "${karaf.data}/toka/sandbox (or ${java.io.tmpdir}/toka-sandbox outside Karaf).")
+                    + "${karaf.data}/sandbox (or ${java.io.tmpdir}/toka-sandbox outside Karaf).")
     String workRoot() default "";
 
     @AttributeDefinition(name = "Extra read-only paths",

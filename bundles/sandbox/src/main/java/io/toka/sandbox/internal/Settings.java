@@ -77,7 +77,9 @@ record Settings(boolean required, Path bwrap, Path prlimit, Path setpriv, boolea
         }
         String karafData = System.getProperty("karaf.data");
         if (karafData != null && !karafData.isBlank()) {
-            return Path.of(karafData, "toka", "sandbox").toAbsolutePath();
+            // not under data/toka: the security bundle keeps that directory owner-only (it holds the keys), which
+            // the unprivileged sandbox user could not traverse
+            return Path.of(karafData, "sandbox").toAbsolutePath();
         }
         return Path.of(System.getProperty("java.io.tmpdir"), "toka-sandbox").toAbsolutePath();
     }
