@@ -175,6 +175,9 @@ public class ExternalToolsIT extends TestSupport {
         try {
             for (int v = 2; v <= 4; v++) {
                 String expected = "Hello, Ada! (v" + v + ")";
+                // let calls run on the current version before swapping it
+                long before = calls.get();
+                await().atMost(Duration.ofSeconds(20)).until(() -> calls.get() >= before + 50);
                 long t1 = System.nanoTime();
                 writeAtomically(target, manifest("greet", v + ".0.0", versions.get(v - 1)));
                 await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() -> seen.contains(expected));
