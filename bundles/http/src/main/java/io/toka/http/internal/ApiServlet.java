@@ -45,6 +45,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import io.toka.runtime.execution.RuntimeManager;
 import io.toka.sandbox.Isolation;
 import io.toka.sandbox.SandboxLauncher;
 import io.toka.tools.external.ExternalTools;
@@ -79,6 +80,7 @@ public final class ApiServlet extends HttpServlet {
     private final transient AuditLog audit;
     private final transient TokenApi tokenApi;
     private final transient EventApi eventApi;
+    private final transient ExecutionApi executionApi;
     private final transient ObjectMapper mapper;
     /** {@code null} when the external-tools bundle is not installed. */
     private final transient ExternalTools externalTools;
@@ -93,7 +95,9 @@ public final class ApiServlet extends HttpServlet {
             @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
             ExternalTools externalTools,
             @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
-            SandboxLauncher sandbox) {
+            SandboxLauncher sandbox,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+            RuntimeManager runtime) {
         this.registry = registry;
         this.externalTools = externalTools;
         this.sandbox = sandbox;
@@ -105,6 +109,7 @@ public final class ApiServlet extends HttpServlet {
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.eventApi = new EventApi(kernel, store, bus, mapper);
+        this.executionApi = new ExecutionApi(runtime, mapper);
         String v = context.getBundle().getHeaders("").get("Toka-Version");
         this.version = v != null ? v : context.getBundle().getVersion().toString();
     }
@@ -170,7 +175,8 @@ public final class ApiServlet extends HttpServlet {
             if (x.allow("POST")) {
                 invoke(x, caller, parts[1]);
             }
-        } else if (!tokenApi.route(x, caller, parts) && !eventApi.route(x, caller, parts)) {
+        } else if (!tokenApi.route(x, caller, parts) && !eventApi.route(x, caller, parts)
+                && !executionApi.route(x, caller, parts)) {
             x.problem(Problem.notFound("no resource at " + ROOT + path));
         }
     }

@@ -55,20 +55,25 @@ final class Exchange {
      * @param example shown in messages, e.g. {@code {"arguments":{...}}}
      */
     ObjectNode readObject(Set<String> fields, String example) throws Rejected, IOException {
+        return readObject(fields, example, MAX_BODY_BYTES);
+    }
+
+    /** As {@link #readObject(Set, String)}, with a body limit of {@code maxBytes}. */
+    ObjectNode readObject(Set<String> fields, String example, int maxBytes) throws Rejected, IOException {
         String contentType = req.getContentType();
         if (!isJson(contentType)) {
             throw new Rejected(Problem.unsupportedMediaType("the request body must be " + JSON + ", not "
                     + (contentType == null ? "missing" : "'" + contentType + "'")));
         }
         long declared = req.getContentLengthLong();
-        if (declared > MAX_BODY_BYTES) {
+        if (declared > maxBytes) {
             throw new Rejected(Problem.tooLarge("the request body is " + declared + " bytes; the limit is "
-                    + MAX_BODY_BYTES + " bytes"));
+                    + maxBytes + " bytes"));
         }
         bodyRead = true;
-        byte[] body = readLimited(req.getInputStream());
+        byte[] body = readLimited(req.getInputStream(), maxBytes);
         if (body == null) {
-            throw new Rejected(Problem.tooLarge("the request body is over the limit of " + MAX_BODY_BYTES + " bytes"));
+            throw new Rejected(Problem.tooLarge("the request body is over the limit of " + maxBytes + " bytes"));
         }
         if (body.length == 0) {
             throw Rejected.badRequest("the request body is empty; send " + example);
@@ -104,12 +109,17 @@ final class Exchange {
 
     /** Reads at most {@link #MAX_BODY_BYTES}; returns {@code null} if there is more. */
     static byte[] readLimited(InputStream in) throws IOException {
+        return readLimited(in, MAX_BODY_BYTES);
+    }
+
+    /** Reads at most {@code maxBytes}; returns {@code null} if there is more. */
+    static byte[] readLimited(InputStream in, int maxBytes) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         byte[] buf = new byte[8192];
         int total = 0;
         for (int n; (n = in.read(buf)) > 0; ) {
             total += n;
-            if (total > MAX_BODY_BYTES) {
+            if (total > maxBytes) {
                 return null;
             }
             out.write(buf, 0, n);
@@ -152,6 +162,17 @@ final class Exchange {
         } catch (IOException | RuntimeException ignored) {
             // the client went away; the answer is still attempted
         }
+    }
+
+    /** Answers 405 unless the method is {@code first} (HEAD counts as GET); the answer names both methods. */
+    boolean allowEither(String first, String second) throws IOException {
+        String method = req.getMethod();
+        if (method.equals(first) || (first.equals("GET") && method.equals("HEAD"))) {
+            return true;
+        }
+        resp.setHeader("Allow", first + ", " + second);
+        problem(Problem.methodNotAllowed(method + " is not allowed here; use " + first + " or " + second));
+        return false;
     }
 
     /** Answers 405 unless the method is the allowed one (HEAD counts as GET). */

@@ -60,6 +60,10 @@ record Problem(int status, String type, String title, String detail) {
         return new Problem(504, "urn:toka:problem:tool-timeout", "Tool timed out", detail);
     }
 
+    static Problem unavailable(String detail) {
+        return new Problem(503, "urn:toka:problem:busy", "Busy", detail);
+    }
+
     Map<String, Object> body(String instance) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", type);
