@@ -74,7 +74,8 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
     /** Configuration PID. */
     public static final String PID = "io.toka.security";
 
-    static final String DEFAULT_ROLES = "admin=*; manager=tool:*,token:*,key:read,event:read; viewer=tool:read,key:read,event:read";
+    static final String DEFAULT_ROLES = "admin=*; manager=tool:*,token:*,key:read,event:read,code:execute:*,execution:read; "
+            + "viewer=tool:read,key:read,event:read,execution:read";
 
     /** Token and key configuration. */
     @ObjectClassDefinition(name = "Toka security", description = "Capability tokens, signing keys and shell roles.")
