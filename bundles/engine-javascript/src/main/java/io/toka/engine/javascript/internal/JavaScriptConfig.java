@@ -1,0 +1,28 @@
+package io.toka.engine.javascript.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Configuration of the JavaScript engine ({@code etc/io.toka.engine.javascript.cfg}). */
+@ObjectClassDefinition(name = "Toka JavaScript engine",
+        description = "Runs trusted JavaScript in-process on Rhino (interpreted), under an instruction budget, the "
+                + "call's deadline and a class shutter that refuses every Java class. Not a sandbox for hostile code.")
+public @interface JavaScriptConfig {
+
+    @AttributeDefinition(name = "Instruction limit",
+            description = "Interpreter instructions one run may execute before it is stopped; 0 for none (the "
+                    + "deadline still applies). Checked every 10,000 instructions. Interpreted Rhino runs very "
+                    + "roughly 10-100 million a second, so the default bounds a run to a few seconds of CPU.")
+    long instructionLimit() default JavaScriptEngine.DEFAULT_INSTRUCTION_LIMIT;
+
+    @AttributeDefinition(name = "Maximum stack depth",
+            description = "Nested JavaScript calls one run may make (1-100000); deeper recursion fails the run.")
+    int maxStackDepth() default JavaScriptEngine.DEFAULT_STACK_DEPTH;
+
+    @AttributeDefinition(name = "Count allocations against the memory limit",
+            description = "true: stop a run once its thread has allocated more bytes than the call's memory limit. "
+                    + "Every allocation counts, garbage included, so this is stricter than a live-heap limit; it is "
+                    + "checked with the instruction budget, so one instruction (say 'x'.repeat(1e9)) can overshoot. "
+                    + "false: in-JVM JavaScript memory is bounded only by the instruction budget and the deadline.")
+    boolean countAllocations() default true;
+}
