@@ -360,8 +360,27 @@ public final class WasmEngine implements ExecutionEngine {
     private TableInstance table(Table table, int initialRef) {
         TableLimits limits = table.limits();
         long max = Math.max(limits.min(), Math.min(limits.max(), maxTableElements));
-        return new TableInstance(new Table(table.elementType(), new TableLimits(limits.min(), max),
+        return new CappedTable(new Table(table.elementType(), new TableLimits(limits.min(), max),
                 table.initialize()), initialRef);
+    }
+
+    /**
+     * Chicory 1.7.5 checks {@code size + delta} against the maximum in {@code int} arithmetic, so
+     * {@code table.grow} by 2^31-1 overflows past the check into a {@link NegativeArraySizeException}. The check is
+     * redone here in {@code long}, answering -1 as the spec says.
+     */
+    private static final class CappedTable extends TableInstance {
+        CappedTable(Table table, int initialRef) {
+            super(table, initialRef);
+        }
+
+        @Override
+        public int grow(int delta, int initialRef, Instance instance) {
+            if (delta < 0 || (long) size() + delta > limits().max()) {
+                return -1;
+            }
+            return super.grow(delta, initialRef, instance);
+        }
     }
 
     private static WasiPreview1 wasiHost(CappedOutput stdout, CappedOutput stderr) {
