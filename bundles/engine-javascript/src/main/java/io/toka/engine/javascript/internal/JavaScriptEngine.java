@@ -273,8 +273,9 @@ public final class JavaScriptEngine implements ExecutionEngine {
         scope.setPrototype(shared);
         scope.setParentScope(null);
         scope.cacheBuiltins(scope, false);
-        // The shared globalThis is sealed and would not see the run's own globals, inputs among them.
+        // The shared globalThis and global are sealed and would not see the run's own globals, inputs among them.
         scope.put("globalThis", scope, scope);
+        scope.put("global", scope, scope);
         return scope;
     }
 
