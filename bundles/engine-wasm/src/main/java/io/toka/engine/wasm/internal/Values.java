@@ -66,7 +66,13 @@ final class Values {
             return i32 ? (long) value.intValue() : value.longValue();
         }
         if (opcode == ValType.F32.opcode()) {
-            return Float.floatToRawIntBits((float) floating(arg, where)) & 0xFFFF_FFFFL;
+            double d = floating(arg, where);
+            float f = (float) d;
+            if (Double.isFinite(d) && Float.isInfinite(f)) {
+                throw new CodeException(where + " is out of range: " + arg + " (allowed magnitude up to "
+                        + Float.MAX_VALUE + ")", 0);
+            }
+            return Float.floatToRawIntBits(f) & 0xFFFF_FFFFL;
         }
         if (opcode == ValType.F64.opcode()) {
             return Double.doubleToRawLongBits(floating(arg, where));

@@ -7,6 +7,7 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.TableInstance;
+import com.dylibso.chicory.runtime.WasmException;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
@@ -427,7 +428,11 @@ public final class WasmEngine implements ExecutionEngine {
             return "stopped: the JVM ran out of memory";
         }
         if (failure instanceof UninstantiableException) {
-            return "trap in the module's start function: " + PreparedModule.describe(failure);
+            // a trap in the start function, or a data or element segment that does not fit
+            return "the module cannot be instantiated: " + PreparedModule.describe(failure);
+        }
+        if (failure instanceof WasmException exception) {
+            return "trap: uncaught WebAssembly exception (tag " + exception.tagIdx() + ")";
         }
         if (failure instanceof UnlinkableException) {
             return "the module cannot be linked: " + PreparedModule.describe(failure);

@@ -154,7 +154,8 @@ final class Modules {
      * (data (i32.const 32) "hello from wasm\n") (data (i32.const 64) "warn\n") (data (i32.const 96) "/etc/passwd")
      * (func (export "_start") (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 200)))
      *                         (drop (call $fd_write (i32.const 2) (i32.const 8) (i32.const 1) (i32.const 200))))
-     * (func (export "fail") (call $exit (i32.const 3)))
+     * (func (export "fail") (drop (call $fd_write (i32.const 2) (i32.const 8) (i32.const 1) (i32.const 200)))
+     *                       (call $exit (i32.const 3)))
      * (func (export "prestat") (result i32) (call $prestat (i32.const 3) (i32.const 200)))
      * (func (export "open") (param i32) (result i32)   ;; path_open on descriptor $0
      *   (call $open (local.get 0) (i32.const 0) (i32.const 96) (i32.const 11) (i32.const 0)
@@ -183,7 +184,8 @@ final class Modules {
         w.func("_start", none, code()
                 .i32(1).i32(0).i32(1).i32(200).call(fdWrite).op(0x1a)
                 .i32(2).i32(8).i32(1).i32(200).call(fdWrite).op(0x1a).end());
-        w.func("fail", none, code().i32(3).call(procExit).end());
+        w.func("fail", none, code().i32(2).i32(8).i32(1).i32(200).call(fdWrite).op(0x1a)
+                .i32(3).call(procExit).end());
         w.func("prestat", toI32, code().i32(3).i32(200).call(fdPrestat).end());
         w.func("open", i32ToI32, code().localGet(0).i32(0).i32(96).i32(11).i32(0).i64(-1).i64(-1).i32(0).i32(200)
                 .call(pathOpen).end());

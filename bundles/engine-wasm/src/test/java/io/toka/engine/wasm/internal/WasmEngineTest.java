@@ -86,6 +86,8 @@ class WasmEngineTest {
                 .hasMessage("argument 2 of 'add' (i32) must be an integer, not the string \"two\"");
         assertThatThrownBy(() -> run(Modules.numeric().base64(), "mulf64", List.of(1, true)))
                 .hasMessageContaining("argument 2 of 'mulf64' (f64) must be a number");
+        assertThatThrownBy(() -> run(Modules.numeric().base64(), "addf32", List.of(1e39, 0)))
+                .hasMessageStartingWith("argument 1 of 'addf32' (f32) is out of range: 1.0E39");
     }
 
     @Test
@@ -300,7 +302,7 @@ class WasmEngineTest {
     // ---- WASI
 
     @Test
-    void wasiCapturesStdoutAndStderr() throws Exception {
+    void wasiCapturesStdout() throws Exception {
         EngineResult result = engine.run(engine.prepare(Modules.wasi().base64()),
                 call(Map.of("function", "_start", "wasi", true)));
 
@@ -310,13 +312,22 @@ class WasmEngineTest {
     }
 
     @Test
+    void wasiStdoutIsCappedAtTheOutputLimit() throws Exception {
+        EngineResult result = engine.run(engine.prepare(Modules.wasi().base64()),
+                new Call(Map.of("function", "_start", "wasi", true), Duration.ofSeconds(10),
+                        Instant.now().plusSeconds(10), 0, 5, workspace));
+
+        assertThat(result.output()).isEqualTo("hello\n[output truncated: 11 more bytes]");
+    }
+
+    @Test
     void wasiExitCodeIsReported() throws Exception {
         EngineResult result = engine.run(engine.prepare(Modules.wasi().base64()),
                 call(Map.of("function", "fail", "wasi", true)));
 
         assertThat(result.success()).isFalse();
         assertThat(result.exitCode()).isEqualTo(3);
-        assertThat(result.error()).isEqualTo("exited with code 3");
+        assertThat(result.error()).isEqualTo("exited with code 3\nstderr:\nwarn\n");
     }
 
     @Test
