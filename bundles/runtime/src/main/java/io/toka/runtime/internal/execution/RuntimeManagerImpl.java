@@ -454,14 +454,17 @@ public final class RuntimeManagerImpl implements RuntimeManager {
             synchronized (this) {
                 worker = Thread.currentThread();
             }
+            EngineResult result = INTERRUPTED;
             try {
-                done.complete(runOnce());
+                result = runOnce();
             } finally {
                 synchronized (this) {
                     worker = null;
                 }
                 Thread.interrupted(); // a late watchdog interrupt must not reach the next job on this thread
+                // free the slot before answering, so a caller that runs again at once finds it free
                 slots.release();
+                done.complete(result);
             }
         }
 

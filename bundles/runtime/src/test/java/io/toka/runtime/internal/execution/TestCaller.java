@@ -1,0 +1,55 @@
+package io.toka.runtime.internal.execution;
+
+import io.toka.security.AccessDeniedException;
+import io.toka.security.SecurityContext;
+import io.toka.security.TokenClaims;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A caller with fixed grants ({@code *}, exact, or {@code prefix:*}) that remembers each decision. */
+final class TestCaller implements SecurityContext {
+
+    final String subject;
+    final Set<String> grants;
+    final List<String> decisions = new CopyOnWriteArrayList<>();
+
+    TestCaller(String subject, String... grants) {
+        this.subject = subject;
+        this.grants = Set.of(grants);
+    }
+
+    @Override
+    public String subject() {
+        return subject;
+    }
+
+    @Override
+    public Optional<TokenClaims> token() {
+        return Optional.empty();
+    }
+
+    @Override
+    public boolean isPermitted(String permission) {
+        for (String g : grants) {
+            if (g.equals("*") || g.equals(permission)
+                    || (g.endsWith(":*") && permission.startsWith(g.substring(0, g.length() - 1)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void authorize(String action, Collection<String> permissions) {
+        for (String p : permissions) {
+            if (!isPermitted(p)) {
+                decisions.add("denied " + action + " " + p);
+                throw new AccessDeniedException(p, "permission '" + p + "' is required for " + action);
+            }
+        }
+        decisions.add("allowed " + action);
+    }
+}
