@@ -57,7 +57,7 @@ public final class JavaScriptEngine implements ExecutionEngine {
     /** The language name. */
     public static final String LANGUAGE = "javascript";
 
-    static final long DEFAULT_INSTRUCTION_LIMIT = 50_000_000L;
+    static final long DEFAULT_INSTRUCTION_LIMIT = 500_000_000L;
     static final int DEFAULT_STACK_DEPTH = 1000;
     static final int MAX_STACK_DEPTH = 100_000;
 
