@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Interrupts a running thread at its deadline. Chicory checks the interrupt flag as it runs (and this engine's
  * execution listener checks it on every instruction), so an interrupt stops even a loop that never calls out.
  *
- * <p>One daemon thread serves every run. Arming and disarming cost about a microsecond; cancelled timers are
+ * <p>One daemon thread serves every run. Arming and disarming cost about 0.15 µs (p50); cancelled timers are
  * removed at once, so a busy engine does not pile them up.
  */
 final class Watchdog implements AutoCloseable {
