@@ -469,8 +469,15 @@ public final class RuntimeManagerImpl implements RuntimeManager {
         }
 
         private EngineResult runOnce() {
+            ExecutionEngine service;
             try {
-                ExecutionEngine service = engine.service();
+                service = engine.service();
+            } catch (IllegalStateException e) {
+                LOG.info("Engine {} left before it could run: {}", engine, e.getMessage());
+                return new EngineResult(false, null, "engine '" + engine.language
+                        + "' went away before the code ran; try again", null, ResourceUsage.UNKNOWN);
+            }
+            try {
                 Object prepared = cache.get(key);
                 if (prepared == null) {
                     prepared = service.prepare(code);
