@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * are, objects as JSON), followed by the JSON of the script's completion value (the value of its last expression
  * statement). A completion value JSON cannot represent ({@code undefined}, a function, a symbol) adds nothing, so
  * a script that only prints outputs exactly its lines, and {@code 1+1} outputs {@code 2}. Printed lines past the
- * call's output limit are dropped with a closing note; a result whose JSON does not fit fails the run.
+ * call's output limit are dropped with a closing note; a result whose JSON does not fit fails the run. A run
+ * that fails keeps what it printed: a runtime error after printing is a failed result with that output rather
+ * than a {@link CodeException}, which has no room for it.
  *
  * <p><b>Speed.</b> One sealed standard scope is built at activation and shared by every run; a run gets a fresh,
  * empty top-level object whose prototype is that scope, so globals a script defines are its own and it cannot
@@ -42,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * no per-run state and runs concurrently in separate contexts.
  *
  * <p><b>Limits.</b> Every 10,000 instructions the run checks the interrupt flag, the instruction budget, the call's
- * deadline and (when the JVM counts it) the bytes its thread has allocated against the call's memory limit.
+ * deadline and, if configured, the bytes its thread has allocated against the call's memory limit.
  * Between checks nothing stops it, so a single long native call (a huge sort, a catastrophic regular expression,
  * {@code 'x'.repeat(1e9)}) runs to its end. Memory is not isolated: a run shares the heap with the whole agent.
  */
@@ -89,7 +91,7 @@ public final class JavaScriptEngine implements ExecutionEngine {
         }
 
         static Settings defaults() {
-            return new Settings(DEFAULT_INSTRUCTION_LIMIT, DEFAULT_STACK_DEPTH, true);
+            return new Settings(DEFAULT_INSTRUCTION_LIMIT, DEFAULT_STACK_DEPTH, false);
         }
     }
 
@@ -227,18 +229,18 @@ public final class JavaScriptEngine implements ExecutionEngine {
         } catch (RunContext.Stop stop) {
             return stopped(stop, call, cx, cpuStart);
         } catch (EcmaError e) {
-            throw new CodeException(e.getName() + ": " + e.getErrorMessage(), e.lineNumber());
+            return codeFailure(cx, e.getName() + ": " + e.getErrorMessage(), e.lineNumber(), cpuStart);
         } catch (JavaScriptException e) {
-            throw new CodeException(thrownMessage(e), e.lineNumber());
+            return codeFailure(cx, thrownMessage(e), e.lineNumber(), cpuStart);
         } catch (EvaluatorException e) {
             if (STACK_DEPTH_MESSAGE.equals(e.details())) {
                 return failure(cx, "stopped: maximum stack depth of " + settings.maxStackDepth() + " exceeded",
                         cpuStart);
             }
             // Rhino's own runtime errors (a sealed object modified, say); a script catching one sees InternalError.
-            throw new CodeException("InternalError: " + e.details(), e.lineNumber());
+            return codeFailure(cx, "InternalError: " + e.details(), e.lineNumber(), cpuStart);
         } catch (RhinoException e) {
-            throw new CodeException("Error: " + e.details(), e.lineNumber());
+            return codeFailure(cx, "Error: " + e.details(), e.lineNumber(), cpuStart);
         } catch (StackOverflowError e) {
             // Recursion through native functions (callbacks, getters, toString) uses the Java stack.
             return failure(cx, "stopped: stack overflow (recursion through built-in functions too deep)", cpuStart);
@@ -302,6 +304,18 @@ public final class JavaScriptEngine implements ExecutionEngine {
             }
             return "Uncaught exception without a string form";
         }
+    }
+
+    /**
+     * A runtime error: a {@link CodeException}, as the engine contract asks, unless the script printed something
+     * first. The exception carries no output, so then the error comes back as a failed result with the printed
+     * lines and the line number written the way the runtime manager writes it.
+     */
+    private EngineResult codeFailure(RunContext cx, String message, int line, long cpuStart) throws CodeException {
+        if (cx.printedBytes() == 0) {
+            throw new CodeException(message, line);
+        }
+        return failure(cx, line > 0 ? message + " (line " + line + ")" : message, cpuStart);
     }
 
     private static String timedOut(Call call) {

@@ -192,6 +192,19 @@ class JavaScriptEngineTest {
     }
 
     @Test
+    void aFailedRunKeepsWhatItPrinted() throws Exception {
+        EngineResult r = run("console.log('step 1');\nconsole.log('step 2');\nnull.boom;");
+        assertThat(r.success()).isFalse();
+        assertThat(r.output()).isEqualTo("step 1\nstep 2\n");
+        assertThat(r.error()).startsWith("TypeError: ").contains("boom").endsWith("(line 3)");
+
+        JavaScriptEngine budget = new JavaScriptEngine(new JavaScriptEngine.Settings(1_000_000, 1000, false));
+        EngineResult stopped = run(budget, "print('before'); while (true) {}", call(Map.of()));
+        assertThat(stopped.error()).isEqualTo("stopped: instruction limit of 1000000 reached");
+        assertThat(stopped.output()).isEqualTo("before\n");
+    }
+
+    @Test
     void aCyclicResultIsAnError() {
         assertThat(codeError("var c = {}; c.self = c; c").getMessage()).startsWith("TypeError: ");
     }
@@ -256,9 +269,11 @@ class JavaScriptEngineTest {
                 "var a = []; while (true) a.push(new Array(1e6))", call(Map.of(), Duration.ofSeconds(20), 0, 1 << 20)));
         assertThat(r.success()).isFalse();
         assertThat(r.error()).startsWith("stopped: ");
-        EngineResult dense = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(budget,
+        // Dense arrays hold about 40 KB each: with allocations counted, 64 MB stops this long before the heap fills.
+        JavaScriptEngine counted = new JavaScriptEngine(new JavaScriptEngine.Settings(2_000_000, 1000, true));
+        EngineResult dense = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(counted,
                 "var a = []; while (true) a.push(new Array(10000).fill(1.5))",
-                call(Map.of(), Duration.ofSeconds(20), 0, 1 << 20)));
+                call(Map.of(), Duration.ofSeconds(20), 64L << 20, 1 << 20)));
         assertThat(dense.success()).isFalse();
         assertThat(dense.error()).startsWith("stopped: ");
         assertThat(output("1+1")).isEqualTo("2");
