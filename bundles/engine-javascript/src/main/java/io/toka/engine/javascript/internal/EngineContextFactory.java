@@ -33,6 +33,27 @@ final class EngineContextFactory extends ContextFactory {
                 outputLimit));
     }
 
+    /**
+     * Enters {@code cx} on the current thread. Rhino would silently reuse a context already entered there (another
+     * bundle's, say), which carries none of these settings, so that case is refused. Leave with
+     * {@link Context#exit()}.
+     *
+     * @throws IllegalStateException if the thread is already inside a Rhino context
+     */
+    RunContext enter(RunContext cx) {
+        Context entered = enterContext(cx);
+        if (entered != cx) {
+            Context.exit();
+            throw new IllegalStateException("JavaScript cannot run on a thread already inside a Rhino context");
+        }
+        return cx;
+    }
+
+    /** Enters a context without limits, for compiling and for building the shared scope. */
+    RunContext enterUnlimited() {
+        return enter((RunContext) makeContext());
+    }
+
     private RunContext configure(RunContext cx) {
         cx.setInterpretedMode(true);
         cx.setLanguageVersion(Context.VERSION_ECMASCRIPT);

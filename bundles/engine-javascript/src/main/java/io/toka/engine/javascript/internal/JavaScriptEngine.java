@@ -116,9 +116,12 @@ public final class JavaScriptEngine implements ExecutionEngine {
         this.factory = new EngineContextFactory(settings.maxStackDepth());
         this.meter = new ThreadMeter();
         this.allocationMeter = settings.countAllocations() && meter.countsAllocations() ? meter : null;
-        try (Context cx = factory.enterContext()) {
+        Context cx = factory.enterUnlimited();
+        try {
             this.version = versionOf(cx.getImplementationVersion());
             this.shared = sharedScope(cx);
+        } finally {
+            Context.exit();
         }
         LOG.info("JavaScript engine {} ready: instruction limit {}, stack depth {}, allocations {}", version,
                 settings.instructionLimit() == 0 ? "none" : settings.instructionLimit(), settings.maxStackDepth(),
@@ -166,7 +169,8 @@ public final class JavaScriptEngine implements ExecutionEngine {
     @Override
     public Object prepare(String code) throws CodeException {
         Objects.requireNonNull(code, "code");
-        try (Context cx = factory.enterContext()) {
+        Context cx = factory.enterUnlimited();
+        try {
             return new Compiled(cx.compileString(code, SOURCE_NAME, 1, null));
         } catch (EvaluatorException e) {
             throw new CodeException("SyntaxError: " + e.details(), e.lineNumber());
@@ -174,6 +178,8 @@ public final class JavaScriptEngine implements ExecutionEngine {
             throw new CodeException(e.getName() + ": " + e.getErrorMessage(), e.lineNumber());
         } catch (StackOverflowError e) {
             throw new CodeException("SyntaxError: code nested too deeply", 0);
+        } finally {
+            Context.exit();
         }
     }
 
@@ -195,12 +201,8 @@ public final class JavaScriptEngine implements ExecutionEngine {
         long allocationLimit = call.memoryBytes() > 0 ? call.memoryBytes() : Long.MAX_VALUE;
         RunContext cx = factory.runContext(settings.instructionLimit(), deadlineNanos, deadline != null,
                 call.memoryBytes() > 0 ? allocationMeter : null, allocationLimit, outputLimit);
-        Context entered = factory.enterContext(cx);
+        factory.enter(cx);
         try {
-            if (entered != cx) {
-                // Rhino reuses a context already entered on this thread, which would carry none of our limits.
-                throw new IllegalStateException("JavaScript cannot run on a thread already inside a Rhino context");
-            }
             return execute(compiled, call, cx, outputLimit, cpuStart);
         } finally {
             Context.exit();

@@ -469,6 +469,20 @@ class JavaScriptEngineTest {
     }
 
     @Test
+    void aThreadInsideAnotherRhinoContextIsRefused() throws Exception {
+        Object prepared = ENGINE.prepare("1");
+        org.mozilla.javascript.Context foreign = new org.mozilla.javascript.ContextFactory().enterContext();
+        try {
+            assertThatThrownBy(() -> ENGINE.run(prepared, call(Map.of()))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already inside a Rhino context");
+            assertThat(org.mozilla.javascript.Context.getCurrentContext()).isSameAs(foreign);
+        } finally {
+            org.mozilla.javascript.Context.exit();
+        }
+        assertThat(ENGINE.run(prepared, call(Map.of())).output()).isEqualTo("1");
+    }
+
+    @Test
     void cyclicInputsAreRefused() {
         Map<String, Object> cyclic = new LinkedHashMap<>();
         cyclic.put("self", cyclic);
