@@ -18,6 +18,7 @@ import io.toka.runtime.execution.ExecutionRequest;
 import io.toka.runtime.execution.ExecutionResult;
 import io.toka.runtime.execution.ExecutionResult.ResourceUsage;
 import io.toka.runtime.execution.RuntimeManager;
+import io.toka.runtime.internal.registry.CallExecutor;
 import io.toka.runtime.registry.InvalidArgumentsException;
 import io.toka.runtime.registry.ToolCallResult;
 import io.toka.runtime.registry.ToolRegistry;
@@ -37,14 +38,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
@@ -157,6 +154,7 @@ public final class RuntimeManagerImpl implements RuntimeManager {
 
     private final BundleContext context;
     private final ToolRegistry tools;
+    private static final int MAX_THREADS = 1024;
     private final Config config;
     private final Map<String, Integer> overrides;
     private final Path workspace;
@@ -168,7 +166,8 @@ public final class RuntimeManagerImpl implements RuntimeManager {
     private final Map<ServiceReference<ExecutionEngine>, EngineEntry> entries = new ConcurrentHashMap<>();
     /** Language → engines, best first. Replaced wholesale on every service event; readers never lock. */
     private volatile Map<String, List<EngineEntry>> index = Map.of();
-    private final ExecutorService workers;
+    /** Spin-then-park hand-off (see CallExecutor): a thread pool's queue and Future cost about 50 µs a call here. */
+    private final CallExecutor workers;
     private final ServiceTracker<ExecutionEngine, EngineEntry> tracker;
 
     @Activate
@@ -182,13 +181,9 @@ public final class RuntimeManagerImpl implements RuntimeManager {
                 : Path.of(config.workspace());
         this.cache = new PreparedCache(config.cacheEntries());
         this.history = new ExecutionHistory(config.historySize());
-        // unbounded, but every running task holds one of the engines' slots, so the slots bound the threads
-        AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "toka-exec-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // every running job holds one of the engines' slots, so the slots bound the threads; the cap only matters
+        // for engines that ignore their deadline and keep a thread after the caller was answered
+        this.workers = new CallExecutor(MAX_THREADS, "toka-exec-");
         this.tracker = new ServiceTracker<>(context, ExecutionEngine.class, new Customizer());
         tracker.open(true);
         LOG.info("Runtime manager started with engines {}", new TreeSet<>(index.keySet()));
@@ -246,7 +241,7 @@ public final class RuntimeManagerImpl implements RuntimeManager {
     @Deactivate
     void deactivate() {
         tracker.close();
-        workers.shutdownNow();
+        workers.shutdown();
     }
 
     @Reference(name = "kernel", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -380,13 +375,15 @@ public final class RuntimeManagerImpl implements RuntimeManager {
         Call call = new Call(inputs, limits.timeout(), startedAt.plus(limits.timeout()), limits.memoryBytes(),
                 limits.maxOutputBytes(), workspace);
         Job job = new Job(engine, code, new PreparedCache.Key(engine.serviceId, sha), call, s);
+        CallExecutor.Call<EngineResult> running;
         try {
-            workers.execute(job);
+            running = workers.submit(job);
         } catch (RejectedExecutionException e) {
             s.release();
-            throw new ExecutionException(Reason.BUSY, "the runtime is shutting down; try again later");
+            throw new ExecutionException(Reason.BUSY, "the runtime has no thread free (" + e.getMessage()
+                    + "); try again later");
         }
-        EngineResult r = await(job, limits.timeout(), start);
+        EngineResult r = await(running, job, limits.timeout(), start);
         String version = engine.version();
         ExecutionResult result = new ExecutionResult(nextId(), r.success(), r.output(), r.error(), r.exitCode(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
@@ -396,28 +393,31 @@ public final class RuntimeManagerImpl implements RuntimeManager {
     }
 
     /** Waits for the job until its deadline plus the grace; then interrupts it and waits one more grace. */
-    private EngineResult await(Job job, Duration timeout, long start) throws InterruptedException {
+    private EngineResult await(CallExecutor.Call<EngineResult> running, Job job, Duration timeout, long start)
+            throws InterruptedException {
         long grace = TimeUnit.MILLISECONDS.toNanos(config.watchdogGraceMillis());
         long left = start + timeout.toNanos() + grace - System.nanoTime();
         try {
-            return job.done.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            return running.await(Math.max(0, left));
         } catch (TimeoutException e) {
-            job.interrupt();
+            running.cancel();
             try {
-                EngineResult r = job.done.get(grace, TimeUnit.NANOSECONDS);
+                EngineResult r = running.await(grace);
                 return r == Job.INTERRUPTED ? timedOut(timeout) : r;
             } catch (TimeoutException stillRunning) {
                 LOG.warn("Engine {} ignored its deadline and the interrupt; its thread keeps a slot until it ends",
                         job.engine);
                 return timedOut(timeout);
-            } catch (java.util.concurrent.ExecutionException impossible) {
+            } catch (InterruptedException ie) {
+                throw ie;
+            } catch (Exception impossible) {
                 throw new IllegalStateException(impossible);
             }
         } catch (InterruptedException e) {
-            job.interrupt();
+            running.cancel();
             throw e;
-        } catch (java.util.concurrent.ExecutionException impossible) {
-            // a job always completes its future normally
+        } catch (Exception impossible) {
+            // a job returns a result for every outcome
             throw new IllegalStateException(impossible);
         }
     }
@@ -428,7 +428,7 @@ public final class RuntimeManagerImpl implements RuntimeManager {
     }
 
     /** One run of prepared code on a runtime thread. */
-    private final class Job implements Runnable {
+    private final class Job implements java.util.concurrent.Callable<EngineResult> {
 
         /** The engine threw InterruptedException. */
         static final EngineResult INTERRUPTED = new EngineResult(false, null, "interrupted", null, ResourceUsage.UNKNOWN);
@@ -438,8 +438,6 @@ public final class RuntimeManagerImpl implements RuntimeManager {
         final PreparedCache.Key key;
         final Call call;
         final Slots slots;
-        final CompletableFuture<EngineResult> done = new CompletableFuture<>();
-        private Thread worker;
 
         Job(EngineEntry engine, String code, PreparedCache.Key key, Call call, Slots slots) {
             this.engine = engine;
@@ -450,21 +448,12 @@ public final class RuntimeManagerImpl implements RuntimeManager {
         }
 
         @Override
-        public void run() {
-            synchronized (this) {
-                worker = Thread.currentThread();
-            }
-            EngineResult result = INTERRUPTED;
+        public EngineResult call() {
             try {
-                result = runOnce();
+                return runOnce();
             } finally {
-                synchronized (this) {
-                    worker = null;
-                }
-                Thread.interrupted(); // a late watchdog interrupt must not reach the next job on this thread
                 // free the slot before answering, so a caller that runs again at once finds it free
                 slots.release();
-                done.complete(result);
             }
         }
 
@@ -502,11 +491,6 @@ public final class RuntimeManagerImpl implements RuntimeManager {
             }
         }
 
-        synchronized void interrupt() {
-            if (worker != null) {
-                worker.interrupt();
-            }
-        }
     }
 
     private static String codeMessage(CodeException e) {

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs tool calls on a bounded set of worker threads with a low-latency hand-off.
+ * Runs tool calls (and the runtime manager's executions) on a bounded set of worker threads with a low-latency
+ * hand-off.
  *
  * <p>Why not a ThreadPoolExecutor: a call must run on a thread other than the caller's so that the caller can be
  * answered at the deadline even when a tool ignores interruption, but a pool's queue hand-off and
@@ -20,7 +21,7 @@ import java.util.concurrent.locks.LockSupport;
  * has just finished spins for a short while before parking, and a caller spins briefly before parking on the
  * result, so a busy registry hands calls over without a context switch; idle workers park and cost nothing.
  */
-final class CallExecutor {
+public final class CallExecutor {
 
     /** How long an idle worker polls for the next call before parking. */
     private static final long WORKER_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
@@ -39,7 +40,7 @@ final class CallExecutor {
     private final Set<Worker> workers = ConcurrentHashMap.newKeySet();
     private volatile boolean shutdown;
 
-    CallExecutor(int maxThreads, String threadPrefix) {
+    public CallExecutor(int maxThreads, String threadPrefix) {
         this.maxThreads = maxThreads;
         this.threadPrefix = threadPrefix;
     }
@@ -49,7 +50,7 @@ final class CallExecutor {
      *
      * @throws RejectedExecutionException if all {@code maxThreads} workers are busy or the executor is shut down
      */
-    <T> Call<T> submit(Callable<T> task) {
+    public <T> Call<T> submit(Callable<T> task) {
         Call<T> call = new Call<>(task);
         while (!shutdown) {
             Worker w = idle.pollFirst();
@@ -76,7 +77,7 @@ final class CallExecutor {
     }
 
     /** Stops idle workers and interrupts running calls. */
-    void shutdown() {
+    public void shutdown() {
         shutdown = true;
         for (Worker w; (w = idle.pollFirst()) != null; ) {
             w.retire();
@@ -87,7 +88,7 @@ final class CallExecutor {
     }
 
     /** A call in progress: await its result, or cancel it (interrupting its thread). */
-    static final class Call<T> {
+    public static final class Call<T> {
         private static final int NEW = 0;
         private static final int RUNNING = 1;
         private static final int INTERRUPTING = 2;
@@ -137,7 +138,7 @@ final class CallExecutor {
          * @throws InterruptedException if the waiting thread is interrupted
          * @throws Exception whatever the task threw
          */
-        T await(long timeoutNanos) throws Exception {
+        public T await(long timeoutNanos) throws Exception {
             long start = System.nanoTime();
             long deadline = start + timeoutNanos;
             while (!done && System.nanoTime() - start < Math.min(CALLER_SPIN_NANOS, timeoutNanos)) {
@@ -166,7 +167,7 @@ final class CallExecutor {
         }
 
         /** Interrupts the call's thread if it is still running the call; makes it start interrupted otherwise. */
-        void cancel() {
+        public void cancel() {
             if (state.compareAndSet(NEW, FINISHED)) {
                 return;
             }
