@@ -1,0 +1,52 @@
+package io.toka.orchestration;
+
+import io.toka.security.SecurityContext;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/** The agent configurations Toka knows, and their runs. Thread-safe. */
+@ProviderType
+public interface AgentService {
+
+    /** Every configuration, by name. */
+    List<AgentConfig> agents();
+
+    Optional<AgentConfig> agent(String name);
+
+    /**
+     * Adds or replaces a configuration given as YAML (e.g. from {@code POST /api/v1/agents}).
+     *
+     * @throws AgentConfigException naming every rule broken
+     */
+    AgentConfig define(String yaml, String source) throws AgentConfigException;
+
+    /** Removes a configuration that came from the API; false if unknown. Running agents are not affected. */
+    boolean remove(String name);
+
+    /**
+     * Starts a run of the agent in the background and returns at once.
+     *
+     * @param caller whose token the agent's token is delegated from (narrowed to its capabilities_required)
+     * @throws IllegalArgumentException for an unknown agent
+     * @throws IllegalStateException if the agent is already running
+     */
+    AgentStatus run(String name, SecurityContext caller);
+
+    /** Pauses the running agent before its next model turn or tool call. */
+    AgentStatus pause(String name);
+
+    AgentStatus resume(String name);
+
+    /** Stops the running agent: its current model request or tool call is interrupted. */
+    AgentStatus terminate(String name);
+
+    /** The latest run of the agent, or empty if it never ran. */
+    Optional<AgentStatus> status(String name);
+
+    /** Every agent's latest run. */
+    List<AgentStatus> statuses();
+
+    /** Waits until the agent's current run has finished; returns its final status. */
+    AgentStatus await(String name, java.time.Duration timeout) throws InterruptedException;
+}

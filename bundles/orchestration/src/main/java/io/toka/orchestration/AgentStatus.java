@@ -1,0 +1,41 @@
+package io.toka.orchestration;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A run of an agent, as it is now.
+ *
+ * @param agent the agent name
+ * @param runId the run's id
+ * @param state where it is
+ * @param currentTask the 1-based task in progress, or 0
+ * @param totalTasks how many tasks it has
+ * @param progress 0 to 1
+ * @param message the latest progress message
+ * @param startedAt when the run started
+ * @param finishedAt when it finished, or {@code null}
+ * @param tasks a result per finished task
+ * @param verdict the final verdict, or {@code null} while running
+ */
+public record AgentStatus(String agent, String runId, State state, int currentTask, int totalTasks, double progress,
+        String message, Instant startedAt, Instant finishedAt, List<TaskOutcome> tasks, String verdict) {
+
+    /** The lifecycle of a run. */
+    public enum State {
+        READY, RUNNING, PAUSED, COMPLETED, FAILED, TERMINATED
+    }
+
+    /**
+     * @param task the task description
+     * @param success the model's structured verdict together with the tool outcomes
+     * @param summary the model's final answer
+     * @param steps model turns used
+     * @param toolCalls tool calls made (refusals included)
+     * @param attempts attempts made (retries included)
+     * @param durationMs wall time
+     */
+    public record TaskOutcome(String task, boolean success, String summary, int steps, int toolCalls, int attempts,
+            long durationMs) {
+    }
+}
