@@ -45,6 +45,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import io.toka.llm.LlmGateway;
+import io.toka.orchestration.AgentService;
+import io.toka.orchestration.SessionService;
 import io.toka.runtime.execution.RuntimeManager;
 import io.toka.sandbox.Isolation;
 import io.toka.sandbox.SandboxLauncher;
@@ -81,6 +84,7 @@ public final class ApiServlet extends HttpServlet {
     private final transient TokenApi tokenApi;
     private final transient EventApi eventApi;
     private final transient ExecutionApi executionApi;
+    private final transient AgentApi agentApi;
     private final transient ObjectMapper mapper;
     /** {@code null} when the external-tools bundle is not installed. */
     private final transient ExternalTools externalTools;
@@ -97,7 +101,13 @@ public final class ApiServlet extends HttpServlet {
             @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
             SandboxLauncher sandbox,
             @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
-            RuntimeManager runtime) {
+            RuntimeManager runtime,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+            AgentService agents,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+            SessionService sessions,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+            LlmGateway llm) {
         this.registry = registry;
         this.externalTools = externalTools;
         this.sandbox = sandbox;
@@ -106,10 +116,14 @@ public final class ApiServlet extends HttpServlet {
         this.audit = audit;
         this.tokenApi = new TokenApi(tokens, keys);
         this.mapper = new ObjectMapper()
+                // records carry Instants (agent and session statuses); ISO-8601 text, without the jsr310 module
+                .registerModule(new com.fasterxml.jackson.databind.module.SimpleModule("toka-time")
+                        .addSerializer(java.time.Instant.class, new com.fasterxml.jackson.databind.ser.std.ToStringSerializer()))
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.eventApi = new EventApi(kernel, store, bus, mapper);
         this.executionApi = new ExecutionApi(runtime, mapper);
+        this.agentApi = new AgentApi(agents, sessions, llm, eventApi);
         String v = context.getBundle().getHeaders("").get("Toka-Version");
         this.version = v != null ? v : context.getBundle().getVersion().toString();
     }
@@ -176,7 +190,7 @@ public final class ApiServlet extends HttpServlet {
                 invoke(x, caller, parts[1]);
             }
         } else if (!tokenApi.route(x, caller, parts) && !eventApi.route(x, caller, parts)
-                && !executionApi.route(x, caller, parts)) {
+                && !executionApi.route(x, caller, parts) && !agentApi.route(x, caller, parts)) {
             x.problem(Problem.notFound("no resource at " + ROOT + path));
         }
     }

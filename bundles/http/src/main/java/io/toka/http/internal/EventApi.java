@@ -171,6 +171,14 @@ final class EventApi {
      * events (a slow client), the gap is filled from the store, so the client misses nothing.
      */
     private void stream(Exchange x) throws IOException, Exchange.Rejected {
+        stream(x, blankToNull(x.req.getParameter("agent")));
+    }
+
+    /**
+     * The live stream, optionally only the events concerning one agent (its progress: agent.spawned,
+     * task.scheduled, observation.emitted, task.completed/failed, agent.terminated).
+     */
+    void stream(Exchange x, String agent) throws IOException, Exchange.Rejected {
         long last = 0;
         String resume = x.req.getHeader("Last-Event-ID");
         if (resume == null) {
@@ -183,7 +191,9 @@ final class EventApi {
                 throw Exchange.Rejected.badRequest("Last-Event-ID must be an event sequence number");
             }
         }
-        String kind = blankToNull(x.req.getParameter("kind"));
+        String kindParam = blankToNull(x.req.getParameter("kind"));
+        java.util.function.Predicate<Event> wanted = e -> (kindParam == null || kindParam.equals(e.kind()))
+                && (agent == null || agent.equals(e.agent()));
         BlockingQueue<Event> live = new ArrayBlockingQueue<>(4096);
         AtomicBoolean gap = new AtomicBoolean();
         EventBus.Subscription sub = bus.subscribe(new EventSubscriber() {
@@ -207,12 +217,12 @@ final class EventApi {
             OutputStream out = x.resp.getOutputStream();
             out.write((": toka event stream\nretry: 2000\n\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
-            last = replay(out, last, kind);
+            last = replay(out, last, wanted);
             long idleSince = System.currentTimeMillis();
             while (!Thread.currentThread().isInterrupted()) {
                 if (gap.getAndSet(false)) {
                     live.clear();
-                    last = replay(out, last, kind);
+                    last = replay(out, last, wanted);
                 }
                 Event e;
                 try {
@@ -234,12 +244,12 @@ final class EventApi {
                 }
                 if (e.seq() > last + 1) {
                     // events were stored but not yet seen live (posted in a batch, or dropped): take them from the store
-                    last = replay(out, last, kind);
+                    last = replay(out, last, wanted);
                     if (e.seq() <= last) {
                         continue;
                     }
                 }
-                if (kind == null || kind.equals(e.kind())) {
+                if (wanted.test(e)) {
                     send(out, e);
                 }
                 last = e.seq();
@@ -252,12 +262,12 @@ final class EventApi {
         }
     }
 
-    private long replay(OutputStream out, long after, String kind) throws IOException {
+    private long replay(OutputStream out, long after, java.util.function.Predicate<Event> wanted) throws IOException {
         long last = after;
         while (true) {
             EventPage page = store.query(new EventQuery(null, null, null, null, null, last, EventQuery.MAX_LIMIT));
             for (Event e : page.events()) {
-                if (kind == null || kind.equals(e.kind())) {
+                if (wanted.test(e)) {
                     send(out, e);
                 }
                 last = e.seq();
