@@ -26,10 +26,40 @@ public interface LlmGateway {
     Map<String, LlmUsage> usage();
 
     /**
+     * Totals across all agents since the gateway started. Added after 1.0.0 as a default method, so existing
+     * implementations (test fakes, say) still compile; the default reports nothing.
+     *
+     * @return the counters, never {@code null}
+     */
+    default Metrics metrics() {
+        return new Metrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    /**
      * @param name {@code anthropic} or {@code openai}
      * @param model the model name
      * @param baseUrl the base URL requests go to
      */
     record ProviderInfo(String name, String model, String baseUrl) {
+    }
+
+    /**
+     * Gateway-wide counters.
+     *
+     * @param requests calls to {@link #complete}
+     * @param successes calls answered
+     * @param failures calls that failed or were refused, for any {@link LlmException.Reason}
+     * @param rateLimited of the failures, refused by the rate limit
+     * @param blocked of the failures, refused by the sanitiser
+     * @param retries retries made
+     * @param inputTokens prompt tokens
+     * @param outputTokens reply tokens
+     * @param averageResponseMs mean wall time of the answered calls, retries included
+     * @param secretsMasked secrets replaced by {@code [REDACTED]} in outgoing requests
+     * @param injectionsFiltered prompt-injection phrases filtered out of tool results
+     */
+    record Metrics(long requests, long successes, long failures, long rateLimited, long blocked, long retries,
+            long inputTokens, long outputTokens, long averageResponseMs, long secretsMasked,
+            long injectionsFiltered) {
     }
 }
