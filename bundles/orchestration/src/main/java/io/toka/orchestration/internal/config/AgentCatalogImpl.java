@@ -19,11 +19,21 @@ import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.felix.fileinstall.ArtifactInstaller;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -51,9 +61,9 @@ import org.slf4j.LoggerFactory;
  * <p>Reads take an immutable snapshot; changes are serialised. FileInstall waits for a file to stop changing before
  * it reports it, so a half-written file is not read.
  *
- * <p>The agents directory is loaded once at activation. Watching it live needs a FileInstall factory configuration
- * (as {@code ManifestDeployer} does in tools-external), which needs the Configuration Admin API on this bundle's
- * build path.
+ * <p>The agents directory is loaded at activation and then watched live through a FileInstall factory configuration
+ * ({@code toka-agents}, as {@code ManifestDeployer} does for tool manifests) that this component creates when
+ * ConfigurationAdmin is present.
  */
 @Component(service = {AgentCatalog.class, ArtifactInstaller.class}, configurationPid = AgentCatalogImpl.PID)
 @Designate(ocd = AgentCatalogImpl.Config.class)
@@ -67,6 +77,7 @@ public final class AgentCatalogImpl implements AgentCatalog, ArtifactInstaller {
     public static final String DEPLOY_SUFFIX_YML = ".agent.yml";
     /** FileInstall factory configuration name of the agents-directory watcher. */
     static final String FILEINSTALL_NAME = "toka-agents";
+    static final String FILEINSTALL_FACTORY = "org.apache.felix.fileinstall";
     /** FileInstall filter of the agents-directory watcher. */
     static final String FILEINSTALL_FILTER = ".*\\.ya?ml";
 
@@ -116,6 +127,7 @@ public final class AgentCatalogImpl implements AgentCatalog, ArtifactInstaller {
     private volatile Path agentsDir;
     private volatile long pollMillis;
     private volatile boolean active = true;
+    private volatile ConfigurationAdmin configAdmin;
 
     @Activate
     public AgentCatalogImpl(BundleContext context, Config config) {
@@ -140,6 +152,7 @@ public final class AgentCatalogImpl implements AgentCatalog, ArtifactInstaller {
         Path after = agentsDir(config, properties);
         pollMillis = Math.max(10, config.pollMillis());
         if (before != null && before.equals(after)) {
+            watch();
             return;
         }
         agentsDir = after;
@@ -154,6 +167,7 @@ public final class AgentCatalogImpl implements AgentCatalog, ArtifactInstaller {
             }
         }
         scan(after);
+        watch();
         LOG.info("Agent configurations: now deploy/*{}{}", DEPLOY_SUFFIX,
                 after == null ? "" : " and " + after + "/*.yaml");
     }
@@ -167,6 +181,75 @@ public final class AgentCatalogImpl implements AgentCatalog, ArtifactInstaller {
             waiting.clear();
             snapshot = new Snapshot(Map.of(), Map.of());
         }
+        unwatch(configAdmin);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindConfigurationAdmin(ConfigurationAdmin admin) {
+        this.configAdmin = admin;
+        watch();
+    }
+
+    void unbindConfigurationAdmin(ConfigurationAdmin admin) {
+        if (configAdmin == admin) {
+            configAdmin = null;
+        }
+    }
+
+    /** The FileInstall watcher over the agents directory, a named factory configuration so restarts reuse it. */
+    private void watch() {
+        ConfigurationAdmin admin = configAdmin;
+        Path dir = agentsDir;
+        if (admin == null || !active) {
+            return;
+        }
+        if (dir == null) {
+            unwatch(admin);
+            return;
+        }
+        Hashtable<String, Object> wanted = new Hashtable<>();
+        wanted.put("felix.fileinstall.dir", dir.toString());
+        wanted.put("felix.fileinstall.filter", FILEINSTALL_FILTER);
+        wanted.put("felix.fileinstall.poll", Long.toString(pollMillis));
+        wanted.put("felix.fileinstall.noInitialDelay", "true");
+        try {
+            Configuration c = admin.getFactoryConfiguration(FILEINSTALL_FACTORY, FILEINSTALL_NAME, "?");
+            Dictionary<String, Object> have = c.getProperties();
+            if (have == null || !same(have, wanted)) {
+                c.update(wanted);
+                LOG.info("FileInstall now watches {} for agent configurations (poll {} ms)", dir, pollMillis);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cannot make FileInstall watch the agents directory {}: {}", dir, e.getMessage(), e);
+        }
+    }
+
+    private static void unwatch(ConfigurationAdmin admin) {
+        if (admin == null) {
+            return;
+        }
+        try {
+            Configuration[] existing = admin.listConfigurations("(" + Constants.SERVICE_PID + "="
+                    + FILEINSTALL_FACTORY + "~" + FILEINSTALL_NAME + ")");
+            if (existing != null) {
+                for (Configuration c : existing) {
+                    c.delete();
+                }
+            }
+        } catch (IOException | RuntimeException | InvalidSyntaxException e) {
+            LOG.debug("Cannot remove the FileInstall watcher over the agents directory", e);
+        }
+    }
+
+    private static boolean same(Dictionary<String, Object> have, Map<String, Object> wanted) {
+        for (Map.Entry<String, Object> e : wanted.entrySet()) {
+            Object v = have.get(e.getKey());
+            if (v == null || !v.toString().equals(e.getValue().toString())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- AgentCatalog
