@@ -203,6 +203,8 @@ public class AgentsIT extends TestSupport {
         List<String> chain = fake.agentsInOrder.stream().filter(a -> a.startsWith("chain-")).toList();
         assertEquals(List.of("chain-first", "chain-second", "chain-third"), chain);
 
+        // a definition may only name agents that exist, so the cycle is closed by redefining the first one
+        define(agentYaml("cycle-two", "medium", List.of("filesystem:read"), List.of(), "Two"));
         define(agentYaml("cycle-one", "medium", List.of("filesystem:read"), List.of("cycle-two"), "One"));
         define(agentYaml("cycle-two", "medium", List.of("filesystem:read"), List.of("cycle-one"), "Two"));
         Response cycle = postJson("/api/v1/sessions", "{\"agents\":[\"cycle-one\",\"cycle-two\"]}");
