@@ -133,7 +133,8 @@ final class AgentRun implements Runnable {
             } else {
                 finish(State.TERMINATED, "terminated", "terminated on request", EXIT_TERMINATED);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // a bug or a bundle refreshed under the run: the run must still end, or await() would wait forever
             LOG.error("Agent {} run {} failed unexpectedly", name, runId, e);
             finish(State.FAILED, "failure", "internal error: " + e.getClass().getSimpleName(), EXIT_FAILURE);
         } finally {
