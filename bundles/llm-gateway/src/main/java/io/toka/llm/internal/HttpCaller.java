@@ -107,8 +107,8 @@ final class HttpCaller {
             long delay = policy.delayMillis(attempt + 1, retryAfter, Instant.now(), random);
             LOG.info("{} {} for agent '{}'; retry {} of {} in {} ms", label, why, agent, attempt + 1,
                     policy.maxRetries(), delay);
-            if (failure != null) {
-                LOG.debug("{} attempt {} failed", label, attempt + 1, failure);
+            if (failure != null && !(failure instanceof AttemptTimedOut)) {
+                LOG.trace("{} attempt {} failed", label, attempt + 1, failure);
             }
             onRetry.run();
             sleeper.sleep(delay);
