@@ -217,8 +217,14 @@ public final class AgentServiceImpl implements AgentService {
         List<String> permissions = AgentPermissions.delegated(capabilities, tools.list(), caller);
         SecurityContext agent;
         try {
-            IssuedToken token = tokens.delegate(caller, new DelegationRequest("agent:" + config.name(), permissions,
-                    ttl(caller), List.of(), java.util.Set.of()));
+            // A caller with a token (HTTP) delegates from it, so the agent's token is a narrowed child in its chain.
+            // A shell user logged in through JAAS has no token: Toka issues one for the agent, which needs
+            // token:issue and every permission granted (checked by the token service).
+            IssuedToken token = caller.token().isPresent()
+                    ? tokens.delegate(caller, new DelegationRequest("agent:" + config.name(), permissions,
+                            ttl(caller), List.of(), java.util.Set.of()))
+                    : tokens.issue(caller, new io.toka.security.TokenRequest("agent:" + config.name(), null,
+                            permissions, settings.tokenTtl()));
             agent = tokens.authenticate(token.token());
         } catch (AccessDeniedException | TokenRequestException | AuthenticationException e) {
             String reason = "cannot delegate the agent's token from " + caller.subject() + ": " + e.getMessage();
