@@ -174,6 +174,19 @@ public class AgentsIT extends TestSupport {
     }
 
     @Test
+    public void anAgentWorkflowRunsThroughTheRuntimeManager() throws Exception {
+        String yaml = agentYaml("workflow-it", "medium", List.of("filesystem:read"), List.of(), "Say hello");
+        JsonNode config = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml);
+        fake.script("workflow-it", FakeLlmServlet.text(FakeLlmServlet.verdict("success", "hello")));
+        Response r = postJson("/api/v1/executions", "{\"agent\":" + config + ",\"timeoutMs\":60000}");
+        assertEquals(String.valueOf(r.body()), 200, r.status());
+        assertTrue(r.body().toString(), r.body().get("success").asBoolean());
+        assertEquals("agent-workflow", r.body().get("engine").asText());
+        assertTrue(r.body().get("output").asText(), r.body().get("output").asText().contains("COMPLETED"));
+    }
+
+    @Test
     public void aProvider429IsRetried() throws Exception {
         define(agentYaml("retry-it", "medium", List.of("filesystem:read"), List.of(), "Say hello"));
         fake.script("retry-it",

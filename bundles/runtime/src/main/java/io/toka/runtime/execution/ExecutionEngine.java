@@ -54,9 +54,17 @@ public interface ExecutionEngine {
      * @param memoryBytes memory limit
      * @param maxOutputBytes output cap
      * @param workspace the workspace root, for engines that read files from it (e.g. WebAssembly modules)
+     * @param caller who asked, already authorized by the manager; {@code null} when an engine is called outside
+     *     the manager (tests). The agent-workflow engine delegates the agent's token from it.
      */
     record Call(Map<String, Object> inputs, Duration timeout, Instant deadline, long memoryBytes,
-            long maxOutputBytes, java.nio.file.Path workspace) {
+            long maxOutputBytes, java.nio.file.Path workspace, io.toka.security.SecurityContext caller) {
+
+        /** A call without a caller. */
+        public Call(Map<String, Object> inputs, Duration timeout, Instant deadline, long memoryBytes,
+                long maxOutputBytes, java.nio.file.Path workspace) {
+            this(inputs, timeout, deadline, memoryBytes, maxOutputBytes, workspace, null);
+        }
     }
 
     /**

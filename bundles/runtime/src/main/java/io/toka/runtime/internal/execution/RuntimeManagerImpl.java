@@ -295,7 +295,7 @@ public final class RuntimeManagerImpl implements RuntimeManager {
         EngineEntry engine = select(AGENT_WORKFLOW);
         if (engine == null) {
             throw new ExecutionException(Reason.UNSUPPORTED,
-                    "agent workflows need the agents bundle, which is not installed");
+                    "agent workflows need the agents bundle (feature toka-agents), which is not installed");
         }
         String json;
         try {
@@ -373,7 +373,7 @@ public final class RuntimeManagerImpl implements RuntimeManager {
         Instant startedAt = Instant.now();
         long start = System.nanoTime();
         Call call = new Call(inputs, limits.timeout(), startedAt.plus(limits.timeout()), limits.memoryBytes(),
-                limits.maxOutputBytes(), workspace);
+                limits.maxOutputBytes(), workspace, caller);
         Job job = new Job(engine, code, new PreparedCache.Key(engine.serviceId, sha), call, s);
         CallExecutor.Call<EngineResult> running;
         try {

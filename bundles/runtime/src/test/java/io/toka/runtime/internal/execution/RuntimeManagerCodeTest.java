@@ -288,7 +288,7 @@ class RuntimeManagerCodeTest extends ExecutionTestSupport {
         assertThatThrownBy(() -> manager.execute(agent))
                 .isInstanceOfSatisfying(ExecutionException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED))
-                .hasMessage("agent workflows need the agents bundle, which is not installed");
+                .hasMessage("agent workflows need the agents bundle (feature toka-agents), which is not installed");
         assertThatThrownBy(() -> manager.execute(new ExecutionRequest(agent.model(), new TestCaller("bob"), null)))
                 .isInstanceOf(AccessDeniedException.class).hasMessageContaining("agent:run");
 
