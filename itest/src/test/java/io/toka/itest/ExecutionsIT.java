@@ -110,9 +110,11 @@ public class ExecutionsIT extends TestSupport {
         assertEquals(400, unknown.status());
         assertTrue(unknown.body().toString(), unknown.body().get("detail").asText().contains("cobol"));
 
+        // the agents bundle runs agent workflows; an invalid configuration fails with every rule it breaks
         Response agent = postJson("/api/v1/executions", "{\"agent\":{\"metadata\":{\"name\":\"a\"}}}");
-        assertEquals(400, agent.status());
-        assertTrue(agent.body().toString(), agent.body().get("detail").asText().contains("agents bundle"));
+        assertEquals(200, agent.status());
+        assertFalse(agent.body().get("success").asBoolean());
+        assertTrue(agent.body().toString(), agent.body().get("error").asText().contains("metadata.workstream must not be empty"));
 
         String big = "x".repeat(1024 * 1024 + 1);
         Response tooBig = postJson("/api/v1/executions", "{\"language\":\"python\",\"code\":\"" + big + "\"}");
