@@ -37,6 +37,9 @@ import org.osgi.framework.ServiceRegistration;
 public class AgentsIT extends TestSupport {
 
     private final FakeLlmServlet fake = new FakeLlmServlet();
+
+    @javax.inject.Inject
+    org.apache.karaf.shell.api.console.SessionFactory sessionFactory;
     private ServiceRegistration<Servlet> fakeRegistration;
 
     @Override
@@ -184,6 +187,63 @@ public class AgentsIT extends TestSupport {
         assertTrue(r.body().toString(), r.body().get("success").asBoolean());
         assertEquals("agent-workflow", r.body().get("engine").asText());
         assertTrue(r.body().get("output").asText(), r.body().get("output").asText().contains("COMPLETED"));
+    }
+
+    @Test
+    public void pauseAndResumeActOnTheRunningAgent() throws Exception {
+        Path workspace = Path.of(System.getProperty("karaf.base"), "workspace");
+        Files.createDirectories(workspace);
+        Files.writeString(workspace.resolve("itest-pause.txt"), "paused data\n");
+        define(agentYaml("pauser-it", "medium", List.of("filesystem:read"), List.of(), "Read itest-pause.txt"));
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        fake.script("pauser-it",
+                FakeLlmServlet.tool("file-reader", Map.of("path", "itest-pause.txt")).held(arrived, gate),
+                FakeLlmServlet.text(FakeLlmServlet.verdict("success", "read it")));
+        assertEquals(202, postJson("/api/v1/agents/pauser-it/run", "{}").status());
+        assertTrue("the agent never asked the model", arrived.await(30, java.util.concurrent.TimeUnit.SECONDS));
+
+        Response paused = postJson("/api/v1/agents/pauser-it/pause", "{}");
+        assertEquals(String.valueOf(paused.body()), 200, paused.status());
+        assertEquals("PAUSED", paused.body().get("state").asText());
+        gate.countDown();
+        // paused: the model's tool call is not carried out and the model is not asked again
+        long requests = fake.requests.stream().filter(r -> r.toString().contains("pauser-it")).count();
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() ->
+                fake.requests.stream().filter(r -> r.toString().contains("pauser-it")).count() == requests
+                        && "PAUSED".equals(get("/api/v1/agents/pauser-it").body().get("status").get("state").asText()));
+
+        Response resumed = postJson("/api/v1/agents/pauser-it/resume", "{}");
+        assertEquals(String.valueOf(resumed.body()), 200, resumed.status());
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "COMPLETED".equals(get("/api/v1/agents/pauser-it").body().get("status").get("state").asText()));
+        String last = fake.requests.get(fake.requests.size() - 1).toString();
+        assertTrue(last, last.contains("paused data"));
+
+        JsonNode events = get("/api/v1/events?agent=pauser-it&limit=100").body().get("events");
+        List<String> kinds = new ArrayList<>();
+        events.forEach(e -> kinds.add(e.get("kind").asText()));
+        assertTrue(kinds.toString(), kinds.contains("agent.suspended") && kinds.contains("agent.resumed"));
+    }
+
+    @Test
+    public void agentFilesAreLoadedLiveAndTheShellSeesThem() throws Exception {
+        // the demo agent shipped in etc/toka/agents/
+        await().atMost(Duration.ofSeconds(30)).until(() -> get("/api/v1/agents/workspace-summarizer").status() == 200);
+        Path file = Path.of(System.getProperty("karaf.base"), "deploy", "hot-it.agent.yaml");
+        Path tmp = file.resolveSibling(".hot-it.tmp");
+        Files.writeString(tmp, agentYaml("hot-it", "low", List.of("filesystem:read"), List.of(), "Nothing"));
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/v1/agents/hot-it").status() == 200);
+        String source = get("/api/v1/agents/hot-it").body().get("source").asText();
+        assertTrue(source, source.endsWith("deploy/hot-it.agent.yaml"));
+
+        ShellRunner shell = new ShellRunner(sessionFactory);
+        String list = shell.run("toka:agent-list");
+        assertTrue(list, list.contains("hot-it") && list.contains("workspace-summarizer"));
+
+        Files.delete(file);
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/v1/agents/hot-it").status() == 404);
     }
 
     @Test

@@ -27,7 +27,16 @@ public final class FakeLlmServlet extends HttpServlet {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** One scripted turn: an HTTP status with headers, or a reply. */
-    record Turn(int status, Map<String, String> headers, String text, List<Map<String, Object>> toolCalls) {
+    record Turn(int status, Map<String, String> headers, String text, List<Map<String, Object>> toolCalls,
+            java.util.concurrent.CountDownLatch arrived, java.util.concurrent.CountDownLatch gate) {
+        Turn(int status, Map<String, String> headers, String text, List<Map<String, Object>> toolCalls) {
+            this(status, headers, text, toolCalls, null, null);
+        }
+
+        /** This turn, answered only once {@code gate} opens; {@code arrived} counts down when the request comes. */
+        Turn held(java.util.concurrent.CountDownLatch arrived, java.util.concurrent.CountDownLatch gate) {
+            return new Turn(status, headers, text, toolCalls, arrived, gate);
+        }
     }
 
     private final Map<String, Deque<Turn>> scripts = new ConcurrentHashMap<>();
@@ -88,6 +97,19 @@ public final class FakeLlmServlet extends HttpServlet {
         }
         if (turn == null) {
             turn = text(verdict("failure", "the fake LLM has no script left for this request"));
+        }
+        if (turn.gate() != null) {
+            turn.arrived().countDown();
+            try {
+                if (!turn.gate().await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    resp.setStatus(500);
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                resp.setStatus(500);
+                return;
+            }
         }
         resp.setContentType("application/json");
         if (turn.status() != 200) {
