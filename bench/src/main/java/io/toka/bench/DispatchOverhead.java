@@ -2,10 +2,6 @@ package io.toka.bench;
 
 import java.util.Collection;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs {@link RegistryDispatchBenchmark} and prints the registry's overhead per call against the direct call
@@ -19,17 +15,9 @@ public final class DispatchOverhead {
     public static void main(String[] args) throws Exception {
         int forks = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        Options opts = new OptionsBuilder()
-                .include(RegistryDispatchBenchmark.class.getSimpleName())
-                .forks(forks)
-                .warmupIterations(3)
-                .warmupTime(TimeValue.seconds(2))
-                .measurementIterations(iterations)
-                .measurementTime(TimeValue.seconds(2))
-                .build();
-        Collection<RunResult> results = new Runner(opts).run();
-        double direct = score(results, "direct");
-        double registry = score(results, "registry");
+        Collection<RunResult> results = Jmh.run(RegistryDispatchBenchmark.class, forks, iterations);
+        double direct = Jmh.score(results, "direct");
+        double registry = Jmh.score(results, "registry");
         double overheadNs = registry - direct;
         System.out.printf("%nRegistry dispatch (no-op tool, schema validation included)%n");
         System.out.printf("  direct call:    %10.1f ns/call (baseline)%n", direct);
@@ -38,10 +26,4 @@ public final class DispatchOverhead {
                 overheadNs <= 2000 ? "met" : "NOT met");
     }
 
-    private static double score(Collection<RunResult> results, String method) {
-        return results.stream()
-                .filter(r -> r.getParams().getBenchmark().endsWith("." + method))
-                .findFirst().orElseThrow()
-                .getPrimaryResult().getScore();
-    }
 }

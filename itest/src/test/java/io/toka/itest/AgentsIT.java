@@ -241,6 +241,13 @@ public class AgentsIT extends TestSupport {
         ShellRunner shell = new ShellRunner(sessionFactory);
         String list = shell.run("toka:agent-list");
         assertTrue(list, list.contains("hot-it") && list.contains("workspace-summarizer"));
+        // the control commands reach the agent service (their references are injected through a shared base class)
+        try {
+            shell.run("toka:agent-pause hot-it");
+            org.junit.Assert.fail("pausing an agent that never ran succeeded");
+        } catch (Exception e) {
+            assertTrue(String.valueOf(e.getMessage()), String.valueOf(e.getMessage()).contains("has not run"));
+        }
 
         Files.delete(file);
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/v1/agents/hot-it").status() == 404);

@@ -16,15 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import io.toka.bench.Jmh;
 import java.util.Collection;
 import java.util.Hashtable;
 import java.util.Map;
 import org.apache.felix.framework.FrameworkFactory;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 import org.osgi.framework.Constants;
 import org.osgi.framework.launch.Framework;
 
@@ -47,19 +44,11 @@ public final class RuntimeLatency {
         int forks = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int pythonRuns = args.length > 2 ? Integer.parseInt(args[2]) : 100;
-        Options opts = new OptionsBuilder()
-                .include(RuntimeBenchmark.class.getSimpleName())
-                .forks(forks)
-                .warmupIterations(3)
-                .warmupTime(TimeValue.seconds(2))
-                .measurementIterations(iterations)
-                .measurementTime(TimeValue.seconds(2))
-                .build();
-        Collection<RunResult> results = new Runner(opts).run();
-        double jsDirect = p50(results, "jsDirect");
-        double jsManager = p50(results, "jsManager");
-        double wasmDirect = p50(results, "wasmDirect");
-        double wasmManager = p50(results, "wasmManager");
+        Collection<RunResult> results = Jmh.run(RuntimeBenchmark.class, forks, iterations);
+        double jsDirect = Jmh.p50(results, "jsDirect");
+        double jsManager = Jmh.p50(results, "jsManager");
+        double wasmDirect = Jmh.p50(results, "wasmDirect");
+        double wasmManager = Jmh.p50(results, "wasmManager");
 
         double[] python = python(pythonRuns);
 
@@ -131,10 +120,4 @@ public final class RuntimeLatency {
         }
     }
 
-    private static double p50(Collection<RunResult> results, String method) {
-        return results.stream()
-                .filter(r -> r.getParams().getBenchmark().endsWith("." + method))
-                .findFirst().orElseThrow()
-                .getPrimaryResult().getStatistics().getPercentile(50);
-    }
 }

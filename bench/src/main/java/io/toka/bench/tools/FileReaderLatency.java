@@ -1,11 +1,8 @@
 package io.toka.bench.tools;
 
+import io.toka.bench.Jmh;
 import java.util.Collection;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs {@link FileReaderBenchmark} and prints p50 latencies of a 4 KiB {@code file-reader} call: direct (baseline),
@@ -20,18 +17,10 @@ public final class FileReaderLatency {
     public static void main(String[] args) throws Exception {
         int forks = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        Options opts = new OptionsBuilder()
-                .include(FileReaderBenchmark.class.getSimpleName())
-                .forks(forks)
-                .warmupIterations(3)
-                .warmupTime(TimeValue.seconds(2))
-                .measurementIterations(iterations)
-                .measurementTime(TimeValue.seconds(2))
-                .build();
-        Collection<RunResult> results = new Runner(opts).run();
-        double direct = p50(results, "direct");
-        double registry = p50(results, "registry");
-        double full = p50(results, "authenticateAndRegistry");
+        Collection<RunResult> results = Jmh.run(FileReaderBenchmark.class, forks, iterations);
+        double direct = Jmh.p50(results, "direct");
+        double registry = Jmh.p50(results, "registry");
+        double full = Jmh.p50(results, "authenticateAndRegistry");
         System.out.printf("%nfile-reader, 4 KiB file, p50%n");
         System.out.printf("  direct tool call:                 %8.2f us (baseline)%n", direct);
         System.out.printf("  via registry (validation, perms): %8.2f us (%.1fx the baseline; goal <= 20 us: %s)%n",
@@ -39,10 +28,4 @@ public final class FileReaderLatency {
         System.out.printf("  token verify + registry:          %8.2f us (%.1fx the baseline)%n", full, full / direct);
     }
 
-    private static double p50(Collection<RunResult> results, String method) {
-        return results.stream()
-                .filter(r -> r.getParams().getBenchmark().endsWith("." + method))
-                .findFirst().orElseThrow()
-                .getPrimaryResult().getStatistics().getPercentile(50);
-    }
 }

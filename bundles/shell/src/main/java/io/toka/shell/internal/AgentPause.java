@@ -1,32 +1,22 @@
 package io.toka.shell.internal;
 
 import io.toka.orchestration.AgentService;
-import io.toka.security.ShellSecurity;
-import java.util.List;
-import org.apache.karaf.shell.api.action.Action;
-import org.apache.karaf.shell.api.action.Argument;
+import io.toka.orchestration.AgentStatus;
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
-/** {@code toka:agent-pause <name>}: pauses the running agent itself. */
-@Command(scope = "toka", name = "agent-pause", description = "Pauses a running agent")
+/** {@code toka:agent-pause <name>}: pauses a running agent before its next model call or tool call. */
+@Command(scope = "toka", name = "agent-pause", description = "Pauses a running agent before its next model call or tool call")
 @Service
-public class AgentPause implements Action {
-
-    @Reference
-    AgentService agents;
-
-    @Reference
-    ShellSecurity security;
-
-    @Argument(index = 0, name = "name", required = true, description = "The agent")
-    String name;
+public class AgentPause extends AgentControl {
 
     @Override
-    public Object execute() {
-        security.currentUser().authorize("agent.pause:" + name, List.of("agent:run"));
-        System.out.println(AgentCommands.line(agents.pause(name)));
-        return null;
+    String action() {
+        return "pause";
+    }
+
+    @Override
+    AgentStatus apply(AgentService service, String agent) {
+        return service.pause(agent);
     }
 }
