@@ -94,6 +94,7 @@ final class AgentApi {
             LlmGateway.ProviderInfo p = llm.provider();
             body.put("llm", Map.of("provider", p.name(), "model", p.model(), "baseUrl", p.baseUrl()));
             body.put("usage", llm.usage());
+            body.put("llmMetrics", llm.metrics());
         }
         return body;
     }
