@@ -61,7 +61,8 @@ public abstract class TestSupport {
                     .useDeployFolder(false),
             configureConsole().ignoreLocalConsole(),
             logLevel(Boolean.getBoolean("toka.itest.keep") ? LogLevel.INFO : LogLevel.WARN),
-            systemTimeout(120_000),
+            // a loaded 2-core machine can take long to boot the distribution with all its features
+            systemTimeout(300_000),
             editConfigurationFilePut("etc/org.apache.felix.http.cfg", "org.osgi.service.http.port", port),
             editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", System.getProperty("toka.ssh.port", "28101")),
             editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository", repo),
