@@ -106,7 +106,8 @@ class RuntimeManagerConcurrencyTest extends ExecutionTestSupport {
         AtomicBoolean interrupted = new AtomicBoolean();
         TestEngine sleepy = new TestEngine("sleepy", "1").running((p, call) -> {
             try {
-                Thread.sleep(60_000); // ignores call.deadline(), as a buggy engine would
+                // ignores call.deadline(), as a buggy engine would: blocks until something interrupts it
+                new java.util.concurrent.CountDownLatch(1).await();
                 return new EngineResult(true, "woke", null, 0, ResourceUsage.UNKNOWN);
             } catch (InterruptedException e) {
                 interrupted.set(true);
