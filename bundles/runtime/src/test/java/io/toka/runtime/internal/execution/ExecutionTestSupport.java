@@ -1,5 +1,6 @@
 package io.toka.runtime.internal.execution;
 
+import io.toka.runtime.internal.registry.TestCaller;
 import io.toka.runtime.execution.ExecutionEngine;
 import io.toka.runtime.execution.ExecutionLimits;
 import io.toka.runtime.execution.ExecutionModel;

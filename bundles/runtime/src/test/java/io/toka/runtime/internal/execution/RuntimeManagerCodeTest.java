@@ -1,5 +1,6 @@
 package io.toka.runtime.internal.execution;
 
+import io.toka.runtime.internal.registry.TestCaller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

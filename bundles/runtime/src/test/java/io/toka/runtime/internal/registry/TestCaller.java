@@ -13,18 +13,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A caller for registry tests with a fixed set of grants: {@code *}, exact permissions, or {@code prefix:*}. It
  * remembers every authorization decision so tests can assert on them.
  */
-final class TestCaller implements SecurityContext {
+public final class TestCaller implements SecurityContext {
 
-    final String subject;
-    final Set<String> grants;
-    final List<String> decisions = new CopyOnWriteArrayList<>();
+    public final String subject;
+    public final Set<String> grants;
+    public final List<String> decisions = new CopyOnWriteArrayList<>();
 
-    TestCaller(String subject, String... grants) {
+    public TestCaller(String subject, String... grants) {
         this.subject = subject;
         this.grants = Set.of(grants);
     }
 
-    static TestCaller all(String subject) {
+    public static TestCaller all(String subject) {
         return new TestCaller(subject, "*");
     }
 
