@@ -23,4 +23,15 @@ public interface RateLimiter {
      * @return the decision, or empty when per-tool limits are off
      */
     Optional<RateLimitDecision> tryAcquire(String subject, String tool);
+
+    /**
+     * Admits one tool call, whatever entry point it came through: takes one from the subject's bucket of tool calls
+     * (kept apart from its bucket of HTTP requests, so an HTTP tool call is not counted twice against one bucket), and
+     * one from the subject's bucket for that tool when per-tool limits are configured.
+     *
+     * @param subject the caller's subject
+     * @param tool the tool name
+     * @return the tighter of the decisions: refused if either bucket refuses (then nothing is taken from the other)
+     */
+    RateLimitDecision tryAcquireCall(String subject, String tool);
 }

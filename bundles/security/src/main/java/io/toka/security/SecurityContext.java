@@ -26,7 +26,18 @@ public interface SecurityContext {
     Optional<TokenClaims> token();
 
     /**
-     * Whether the caller holds a permission (wildcards apply). Not audited.
+     * Checks that the caller's token is still usable at this moment: neither it nor any token it was delegated from
+     * is revoked, it has not expired (with the clock skew), it is inside its time windows, and the key that signed it
+     * is still valid. Each is an O(1) lookup. A shell user (no token) always passes. {@link #isPermitted} and
+     * {@link #authorize} run this check first, so a revoked token stops working at its next check.
+     *
+     * @throws TokenStateException naming the reason, e.g. {@code token revoked}
+     */
+    void checkLive() throws TokenStateException;
+
+    /**
+     * Whether the caller holds a permission (wildcards apply), and its token is still usable ({@link #checkLive}).
+     * Not audited.
      *
      * @param permission a Shiro wildcard permission such as {@code tool:invoke:file-reader}
      * @return whether it is implied by one of the caller's permissions
@@ -39,6 +50,7 @@ public interface SecurityContext {
      *
      * @param action what is being attempted, for the audit log, e.g. {@code tool.invoke:file-reader}
      * @param permissions the permissions needed
+     * @throws TokenStateException if the caller's token is no longer usable ({@link #checkLive}); audited
      * @throws AccessDeniedException naming the first permission the caller does not hold
      */
     void authorize(String action, Collection<String> permissions) throws AccessDeniedException;

@@ -11,6 +11,8 @@ import org.apache.shiro.authz.Permission;
  * @param subject the caller's name
  * @param claims the token's claims, or {@code null} for a shell user
  * @param permissions the resolved wildcard permissions
+ * @param kid the id of the key that signed the token, or {@code null} for a shell user
  */
-record CallerPrincipal(String subject, TokenClaims claims, List<Permission> permissions) implements Serializable {
+record CallerPrincipal(String subject, TokenClaims claims, List<Permission> permissions, String kid)
+        implements Serializable {
 }

@@ -46,10 +46,19 @@ public final class RateLimiterImpl implements RateLimiter {
 
         @AttributeDefinition(name = "Enabled", description = "Off: every request is allowed (headers still sent).")
         boolean enabled() default true;
+
+        @AttributeDefinition(name = "Per-tool requests per minute",
+                description = "Sustained rate of one subject's calls of one tool; 0 means requestsPerMinute.", min = "0")
+        int perToolRequestsPerMinute() default 0;
+
+        @AttributeDefinition(name = "Per-tool burst",
+                description = "Calls of one tool a subject may make at once; 0 means burst.", min = "0")
+        int perToolBurst() default 0;
     }
 
     /** The current limits; replaced as a whole on reconfiguration, with fresh buckets. */
-    private record Limits(int perMinute, int burst, boolean perTool, boolean enabled, Map<String, Bucket> buckets) {
+    private record Limits(int perMinute, int burst, boolean perTool, boolean enabled, Map<String, Bucket> buckets,
+            int toolPerMinute, int toolBurst) {
     }
 
     private volatile Limits limits;
@@ -57,11 +66,17 @@ public final class RateLimiterImpl implements RateLimiter {
 
     @Activate
     public RateLimiterImpl(Config config) {
-        this(config.requestsPerMinute(), config.burst(), config.perTool(), config.enabled(), true);
+        this(config.requestsPerMinute(), config.burst(), config.perTool(), config.enabled(), true,
+                config.perToolRequestsPerMinute(), config.perToolBurst());
     }
 
     RateLimiterImpl(int perMinute, int burst, boolean perTool, boolean enabled, boolean sweep) {
-        this.limits = limits(perMinute, burst, perTool, enabled);
+        this(perMinute, burst, perTool, enabled, sweep, 0, 0);
+    }
+
+    RateLimiterImpl(int perMinute, int burst, boolean perTool, boolean enabled, boolean sweep, int toolPerMinute,
+            int toolBurst) {
+        this.limits = limits(perMinute, burst, perTool, enabled, toolPerMinute, toolBurst);
         if (sweep) {
             sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "toka-ratelimit-sweeper");
@@ -74,16 +89,24 @@ public final class RateLimiterImpl implements RateLimiter {
         }
     }
 
-    private static Limits limits(int perMinute, int burst, boolean perTool, boolean enabled) {
+    private static Limits limits(int perMinute, int burst, boolean perTool, boolean enabled, int toolPerMinute,
+            int toolBurst) {
         if (perMinute < 1 || burst < 1) {
-            throw new IllegalArgumentException("requestsPerMinute and burst must be at least 1");
+            throw new IllegalArgumentException("requestsPerMinute and burst must be at least 1, not " + perMinute
+                    + " and " + burst);
         }
-        return new Limits(perMinute, burst, perTool, enabled, new ConcurrentHashMap<>());
+        if (toolPerMinute < 0 || toolBurst < 0) {
+            throw new IllegalArgumentException("perToolRequestsPerMinute and perToolBurst must be 0 (the subject's "
+                    + "numbers) or more, not " + toolPerMinute + " and " + toolBurst);
+        }
+        return new Limits(perMinute, burst, perTool, enabled, new ConcurrentHashMap<>(),
+                toolPerMinute == 0 ? perMinute : toolPerMinute, toolBurst == 0 ? burst : toolBurst);
     }
 
     @Modified
     void modified(Config config) {
-        this.limits = limits(config.requestsPerMinute(), config.burst(), config.perTool(), config.enabled());
+        this.limits = limits(config.requestsPerMinute(), config.burst(), config.perTool(), config.enabled(),
+                config.perToolRequestsPerMinute(), config.perToolBurst());
     }
 
     @Deactivate
@@ -101,16 +124,39 @@ public final class RateLimiterImpl implements RateLimiter {
     @Override
     public Optional<RateLimitDecision> tryAcquire(String subject, String tool) {
         Limits l = limits;
-        return l.perTool() ? Optional.of(take(l, "t:" + subject + "\u0000" + tool)) : Optional.empty();
+        return l.perTool() ? Optional.of(take(l, "t:" + subject + "\u0000" + tool, l.toolPerMinute(), l.toolBurst()))
+                : Optional.empty();
+    }
+
+    @Override
+    public RateLimitDecision tryAcquireCall(String subject, String tool) {
+        Limits l = limits;
+        RateLimitDecision calls = take(l, "c:" + subject);
+        if (!calls.allowed() || !l.perTool() || !l.enabled()) {
+            return calls;
+        }
+        RateLimitDecision perTool = take(l, "t:" + subject + "\u0000" + tool, l.toolPerMinute(), l.toolBurst());
+        if (!perTool.allowed()) {
+            // refused by the tool's bucket: the call did not happen, so it must not count against the subject
+            Bucket b = l.buckets().get("c:" + subject);
+            if (b != null) {
+                b.addTokens(1);
+            }
+            return perTool;
+        }
+        return perTool.remaining() < calls.remaining() ? perTool : calls;
     }
 
     private static RateLimitDecision take(Limits l, String key) {
-        int perMinute = l.perMinute();
+        return take(l, key, l.perMinute(), l.burst());
+    }
+
+    private static RateLimitDecision take(Limits l, String key, int perMinute, int burst) {
         if (!l.enabled()) {
-            return new RateLimitDecision(true, perMinute, l.burst(), 0, 0);
+            return new RateLimitDecision(true, perMinute, burst, 0, 0);
         }
         Bucket bucket = l.buckets().computeIfAbsent(key, k -> Bucket.builder()
-                .addLimit(limit -> limit.capacity(l.burst()).refillGreedy(perMinute, Duration.ofMinutes(1)))
+                .addLimit(limit -> limit.capacity(burst).refillGreedy(perMinute, Duration.ofMinutes(1)))
                 .build());
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         long reset = seconds(probe.getNanosToWaitForReset());
@@ -128,7 +174,8 @@ public final class RateLimiterImpl implements RateLimiter {
     void sweep() {
         Limits l = limits;
         for (String key : l.buckets().keySet()) {
-            l.buckets().computeIfPresent(key, (k, b) -> b.getAvailableTokens() >= l.burst() ? null : b);
+            l.buckets().computeIfPresent(key, (k, b) -> b.getAvailableTokens()
+                    >= (k.startsWith("t:") ? l.toolBurst() : l.burst()) ? null : b);
         }
     }
 

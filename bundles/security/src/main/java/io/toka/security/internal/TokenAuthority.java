@@ -18,6 +18,7 @@ import io.toka.security.TokenClaims;
 import io.toka.security.TokenRequest;
 import io.toka.security.TokenRequestException;
 import io.toka.security.TokenService;
+import io.toka.security.TokenStateException;
 import io.toka.security.UnknownTokenException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -208,7 +209,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
     public SecurityContext authenticate(String rawToken) throws AuthenticationException {
         try {
             AuthenticationInfo info = shiro.authenticate(new BearerToken(rawToken == null ? "" : rawToken));
-            return new Caller(info.getPrincipals(), shiro, audit, clock);
+            return new Caller(info.getPrincipals(), shiro, audit, clock, this::checkLive);
         } catch (CapabilityRealm.Refused r) {
             AuthenticationException cause = r.cause;
             String subject = cause instanceof Refusal f ? f.subject : null;
@@ -246,7 +247,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
                     throw new Refusal("invalid permission '" + p + "'", c);
                 }
             }
-            v = new Verified(new CallerPrincipal(c.subject(), c, List.copyOf(perms)), d.kid(), d.notBefore());
+            v = new Verified(new CallerPrincipal(c.subject(), c, List.copyOf(perms), d.kid()), d.kid(), d.notBefore());
             checkTime(v, now);
             if (cache.size() >= settings.cacheSize()) {
                 cache.clear();
@@ -272,6 +273,37 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
             throw new Refusal("used outside its time window (" + c.restrictions() + ")", c);
         }
         return v.principal();
+    }
+
+    /**
+     * The live state of an authenticated caller's token, checked at every permission check: the key that signed it,
+     * its expiry, its revocation and its ancestors', and its time windows. Hash lookups and comparisons only.
+     */
+    void checkLive(CallerPrincipal p) throws TokenStateException {
+        TokenClaims c = p.claims();
+        if (c == null) {
+            return;
+        }
+        if (revocations.isRevoked(c.jti())) {
+            throw new TokenStateException(TokenStateException.Reason.REVOKED, "id " + c.jti());
+        }
+        List<String> chain = c.chain();
+        for (int i = 0, n = chain.size(); i < n; i++) {
+            if (revocations.isRevoked(chain.get(i))) {
+                throw new TokenStateException(TokenStateException.Reason.REVOKED,
+                        "delegated from revoked token " + chain.get(i));
+            }
+        }
+        Instant now = clock.instant();
+        if (!now.isBefore(c.expiresAt().plus(settings.clockSkew()))) {
+            throw new TokenStateException(TokenStateException.Reason.EXPIRED, "at " + c.expiresAt());
+        }
+        if (p.kid() != null && keys.lookup(p.kid()) == null) {
+            throw new TokenStateException(TokenStateException.Reason.KEY_EXPIRED, "key " + p.kid());
+        }
+        if (!c.usableAt(now)) {
+            throw new TokenStateException(TokenStateException.Reason.OUTSIDE_WINDOW, c.restrictions().toString());
+        }
     }
 
     private void checkTime(Verified v, Instant now) throws Refusal {
@@ -352,6 +384,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
     public IssuedToken delegate(SecurityContext holder, DelegationRequest request) throws TokenRequestException {
         TokenClaims parent = holder.token().orElseThrow(() -> new TokenRequestException(
                 "delegation narrows a capability token: authenticate with the token to delegate from"));
+        holder.checkLive();
         int depth = parent.depth() + 1;
         if (depth > settings.maxDelegationDepth()) {
             failed("token.delegate", holder, "chain of " + depth + " exceeds " + settings.maxDelegationDepth());
@@ -408,6 +441,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
         if (jti == null || jti.isBlank()) {
             throw new TokenRequestException("name the token id (jti) to revoke");
         }
+        actor.checkLive();
         TokenLedger.Entry entry = ledger.find(jti);
         if (entry == null) {
             failed("token.revoke", actor, "unknown token " + jti);
@@ -632,6 +666,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
                 }
             }
         }
-        return new Caller(new CallerPrincipal(user, null, List.copyOf(perms)), shiro, audit, clock);
+        return new Caller(new CallerPrincipal(user, null, List.copyOf(perms), null), shiro, audit, clock,
+                p -> { });
     }
 }

@@ -149,4 +149,39 @@ class RateLimiterTest {
         assertThat(limiter.tryAcquire("alice").allowed()).isTrue();
         limiter.deactivate();
     }
+
+    @Test
+    void toolCallsHaveTheirOwnBucketPerSubjectWhateverTheEntryPoint() {
+        RateLimiterImpl limiter = new RateLimiterImpl(1, 2, false, true, false);
+        assertThat(limiter.tryAcquireCall("agent", "file-reader").allowed()).isTrue();
+        assertThat(limiter.tryAcquireCall("agent", "file-lister").allowed()).isTrue();
+        RateLimitDecision third = limiter.tryAcquireCall("agent", "file-reader");
+        assertThat(third.allowed()).isFalse();
+        assertThat(third.retryAfterSeconds()).isPositive();
+        // HTTP requests are a separate bucket: an HTTP tool call takes one of each, never two of one
+        assertThat(limiter.tryAcquire("agent").allowed()).isTrue();
+        assertThat(limiter.tryAcquireCall("other", "file-reader").allowed()).isTrue();
+    }
+
+    @Test
+    void perToolBucketsRefuseOneToolWithoutChargingTheSubject() {
+        // 3 calls per subject at once, but only 1 of each tool
+        RateLimiterImpl limiter = new RateLimiterImpl(1, 3, true, true, false, 1, 1);
+        assertThat(limiter.tryAcquireCall("agent", "file-reader").allowed()).isTrue();
+        RateLimitDecision refused = limiter.tryAcquireCall("agent", "file-reader");
+        assertThat(refused.allowed()).isFalse();
+        assertThat(refused.limit()).isEqualTo(1);
+        // the refused call gave its subject token back: two more calls of other tools fit in the subject's burst
+        assertThat(limiter.tryAcquireCall("agent", "file-lister").allowed()).isTrue();
+        assertThat(limiter.tryAcquireCall("agent", "file-writer").allowed()).isTrue();
+        assertThat(limiter.tryAcquireCall("agent", "date-validator").allowed()).isFalse();
+    }
+
+    @Test
+    void disabledLimitsAdmitEveryCall() {
+        RateLimiterImpl limiter = new RateLimiterImpl(1, 1, true, false, false);
+        for (int i = 0; i < 5; i++) {
+            assertThat(limiter.tryAcquireCall("agent", "file-reader").allowed()).isTrue();
+        }
+    }
 }
