@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,7 +52,12 @@ class SandboxLauncherImplTest {
         scratch = Files.createTempDirectory("toka-sandbox-scratch-");
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxrwxrwx"));
         launcher = SandboxLauncherImpl.withDefaults(workRoot, true);
-        assumeTrue(launcher.isolation().namespaces(), () -> "bubblewrap does not work here: " + launcher.isolation());
+    }
+
+    @BeforeEach
+    void needsBubblewrap() {
+        // per test, not in @BeforeAll: only a skipped test shows the reason in the report
+        SandboxRequirement.assumeNamespaces(launcher.isolation());
     }
 
     @AfterAll
@@ -494,7 +500,7 @@ class SandboxLauncherImplTest {
         Files.setPosixFilePermissions(hidden.getParent(), PosixFilePermissions.fromString("rwx------"));
         SandboxLauncherImpl other = SandboxLauncherImpl.withDefaults(hidden, true);
         try {
-            assumeTrue(other.isolation().namespaces());
+            SandboxRequirement.assumeNamespaces(other.isolation());
             if (other.switchesUser()) {
                 assertThat(other.isolation().notes()).anySatisfy(n -> assertThat(n).contains(hidden.toString())
                         .contains("not reachable by uid 65534"));

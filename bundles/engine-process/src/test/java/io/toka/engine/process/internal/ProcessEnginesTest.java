@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.toka.runtime.execution.ExecutionEngine;
 import io.toka.runtime.execution.ExecutionEngine.Call;
@@ -30,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,9 +50,14 @@ class ProcessEnginesTest {
         // not a JUnit @TempDir, as in the sandbox's own tests: the launcher needs a work root it can hand over
         workRoot = Files.createTempDirectory("toka-engine-process-test-");
         launcher = SandboxLauncherImpl.withDefaults(workRoot, true);
-        assumeTrue(launcher.isolation().namespaces(), () -> "bubblewrap does not work here: " + launcher.isolation());
         python = new PythonEngine(launcher, config(false));
         shell = new ShellEngine(launcher, config(false));
+    }
+
+    @BeforeEach
+    void needsBubblewrap() {
+        // per test, not in @BeforeAll: only a skipped test shows the reason in the report
+        SandboxRequirement.assumeNamespaces(launcher.isolation());
     }
 
     @AfterAll
