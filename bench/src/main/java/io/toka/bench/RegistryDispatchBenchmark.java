@@ -52,6 +52,10 @@ public class RegistryDispatchBenchmark {
         }
 
         @Override
+        public void checkLive() {
+        }
+
+        @Override
         public boolean isPermitted(String permission) {
             return true;
         }

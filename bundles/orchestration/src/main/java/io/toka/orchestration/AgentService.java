@@ -15,19 +15,29 @@ public interface AgentService {
     Optional<AgentConfig> agent(String name);
 
     /**
-     * Adds or replaces a configuration given as YAML (e.g. from {@code POST /api/v1/agents}).
+     * Adds or replaces a configuration given as YAML (e.g. from {@code POST /api/v1/agents}, a session's files or an
+     * agent workflow). Every path that defines an agent comes here, so none can skip the permission.
      *
+     * @param caller who defines it: needs {@code agent:define} (audited)
      * @throws AgentConfigException naming every rule broken
+     * @throws io.toka.security.AccessDeniedException if the caller lacks {@code agent:define}
      */
-    AgentConfig define(String yaml, String source) throws AgentConfigException;
+    AgentConfig define(String yaml, String source, SecurityContext caller) throws AgentConfigException;
 
-    /** Removes a configuration that came from the API; false if unknown. Running agents are not affected. */
-    boolean remove(String name);
+    /**
+     * Removes a configuration that came from the API; false if unknown. Running agents are not affected.
+     *
+     * @param caller who removes it: needs {@code agent:define} (audited)
+     * @throws io.toka.security.AccessDeniedException if the caller lacks {@code agent:define}
+     */
+    boolean remove(String name, SecurityContext caller);
 
     /**
      * Starts a run of the agent in the background and returns at once.
      *
-     * @param caller whose token the agent's token is delegated from (narrowed to its capabilities_required)
+     * @param caller who runs it: needs {@code agent:run} (audited); the agent's token is delegated from its token
+     *     (narrowed to the agent's capabilities_required)
+     * @throws io.toka.security.AccessDeniedException if the caller lacks {@code agent:run}
      * @throws IllegalArgumentException for an unknown agent
      * @throws IllegalStateException if the agent is already running
      */

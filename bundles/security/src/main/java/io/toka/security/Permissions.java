@@ -5,6 +5,10 @@ public final class Permissions {
 
     /** List and describe tools. */
     public static final String TOOL_READ = "tool:read";
+    /** Scan directories for scripts to draft tool manifests from ({@code toka:tool-discover}). */
+    public static final String TOOL_DISCOVER = "tool:discover";
+    /** Read the system's details: version, sandbox state, host notes ({@code GET /api/v1/health} beyond its status). */
+    public static final String SYSTEM_READ = "system:read";
     /** Issue new root tokens. */
     public static final String TOKEN_ISSUE = "token:issue";
     /** Revoke any token (its issuer may always revoke it). */

@@ -103,7 +103,7 @@ final class AgentApi {
         if (parts.length == 1) {
             if (x.req.getMethod().equals("POST")) {
                 caller.authorize("agent.define", List.of(DEFINE));
-                define(x);
+                define(x, caller);
             } else if (x.allowEither("GET", "POST")) {
                 caller.authorize("agent.list", List.of(READ));
                 List<Map<String, Object>> out = new ArrayList<>();
@@ -121,7 +121,7 @@ final class AgentApi {
                 caller.authorize("agent.remove:" + name, List.of(DEFINE));
                 if (config.isEmpty()) {
                     x.problem(Problem.notFound("unknown agent '" + name + "'"));
-                } else if (!agents.remove(name)) {
+                } else if (!agents.remove(name, caller)) {
                     x.problem(new Problem(409, "urn:toka:problem:conflict", "Conflict", "agent '" + name
                             + "' is defined by " + config.get().source() + "; delete or edit that file instead"));
                 } else {
@@ -173,7 +173,7 @@ final class AgentApi {
         x.problem(Problem.notFound("no resource at " + ApiServlet.ROOT + "/" + String.join("/", parts)));
     }
 
-    private void define(Exchange x) throws IOException, Exchange.Rejected {
+    private void define(Exchange x, SecurityContext caller) throws IOException, Exchange.Rejected {
         String type = x.req.getContentType() == null ? "" : x.req.getContentType().split(";", 2)[0].trim().toLowerCase();
         String yaml;
         if (type.endsWith("yaml") || type.equals("text/plain")) {
@@ -197,7 +197,7 @@ final class AgentApi {
             yaml = y.asText();
         }
         try {
-            AgentConfig c = agents.define(yaml, "api");
+            AgentConfig c = agents.define(yaml, "api", caller);
             x.json(201, describe(c, agents.status(c.name())));
         } catch (AgentConfigException e) {
             Map<String, Object> problem = new LinkedHashMap<>(Problem.badRequest(e.getMessage()).body(x.req.getRequestURI()));

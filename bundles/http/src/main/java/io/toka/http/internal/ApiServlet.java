@@ -21,6 +21,8 @@ import io.toka.security.AuditLog;
 import io.toka.security.AuthenticationException;
 import io.toka.security.KeyService;
 import io.toka.security.Permissions;
+import io.toka.security.RateLimitExceededException;
+import io.toka.security.TokenStateException;
 import io.toka.security.RateLimitDecision;
 import io.toka.security.RateLimiter;
 import io.toka.security.SecurityContext;
@@ -135,8 +137,15 @@ public final class ApiServlet extends HttpServlet {
             route(x);
         } catch (Exchange.Rejected e) {
             x.problem(e.problem);
+        } catch (TokenStateException e) {
+            // the token was valid when the request began and is not any more (revoked, expired, outside its window)
+            x.resp.setHeader("WWW-Authenticate", "Bearer realm=\"toka\", error=\"invalid_token\"");
+            x.problem(Problem.unauthorized());
         } catch (AccessDeniedException e) {
             x.problem(Problem.forbidden(e.getMessage()));
+        } catch (RateLimitExceededException e) {
+            x.resp.setHeader("Retry-After", Long.toString(e.decision().retryAfterSeconds()));
+            x.problem(new Problem(429, "urn:toka:problem:rate-limited", "Too Many Requests", e.getMessage()));
         } catch (RuntimeException e) {
             String ref = UUID.randomUUID().toString().substring(0, 8);
             LOG.error("Request {} {} failed (reference {})", req.getMethod(), req.getRequestURI(), ref, e);
@@ -234,9 +243,18 @@ public final class ApiServlet extends HttpServlet {
         return false;
     }
 
+    /**
+     * Health: {@code {"status"}} for anyone, so that probes need no token. The details (version, uptime, tool count,
+     * the sandbox's state and its notes, which name host paths and errors) need a token with {@code system:read}; a
+     * caller without it, or with a bad token, gets the same short answer as an anonymous one.
+     */
     private void health(Exchange x) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", "UP");
+        if (!mayReadSystem(x)) {
+            x.json(200, body);
+            return;
+        }
         body.put("version", version);
         body.put("uptimeSeconds", ManagementFactory.getRuntimeMXBean().getUptime() / 1000);
         body.put("tools", registry.names().size());
@@ -256,6 +274,19 @@ public final class ApiServlet extends HttpServlet {
         x.json(200, body);
     }
 
+    /** Whether the request carries a usable token with {@code system:read}; refusals are audited by the token service. */
+    private boolean mayReadSystem(Exchange x) {
+        String header = x.req.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        try {
+            return tokens.authenticate(header.substring(7).trim()).isPermitted(Permissions.SYSTEM_READ);
+        } catch (AuthenticationException e) {
+            return false;
+        }
+    }
+
     private void invoke(Exchange x, SecurityContext caller, String name) throws IOException, Exchange.Rejected {
         ObjectNode body = x.readObject(Set.of("arguments"), "{\"arguments\":{...}}");
         JsonNode args = body.get("arguments");
@@ -268,19 +299,23 @@ public final class ApiServlet extends HttpServlet {
         } else {
             arguments = toMap(args);
         }
-        Optional<RateLimitDecision> perTool = rateLimiter.tryAcquire(caller.subject(), name);
-        if (perTool.isPresent() && !admit(x, perTool.get())) {
-            return;
-        }
         ToolCallResult result;
         try {
+            // the registry is the one policy point: live token state, rate limits (per subject and tool),
+            // permissions, schema, the call and its event
             result = registry.invoke(name, arguments, caller);
+        } catch (RateLimitExceededException e) {
+            admit(x, e.decision());
+            return;
         } catch (UnknownToolException e) {
             x.problem(Problem.unknownTool(e.getMessage()));
             return;
         } catch (InvalidArgumentsException e) {
             x.problem(Problem.invalidArguments(e.getMessage()));
             return;
+        }
+        if (result.rateLimit() != null && result.rateLimit().remaining() < remaining(x)) {
+            admit(x, result.rateLimit());
         }
         if (result.status() == ToolCallResult.Status.TIMEOUT) {
             x.problem(Problem.timeout(result.result().output()));
@@ -293,6 +328,12 @@ public final class ApiServlet extends HttpServlet {
         out.put("durationMs", result.durationMs());
         out.put("toolVersion", result.toolVersion());
         x.json(200, out);
+    }
+
+    /** The {@code X-RateLimit-Remaining} already set for this answer. */
+    private static long remaining(Exchange x) {
+        String v = x.resp.getHeader("X-RateLimit-Remaining");
+        return v == null ? Long.MAX_VALUE : Long.parseLong(v);
     }
 
     @SuppressWarnings("unchecked")

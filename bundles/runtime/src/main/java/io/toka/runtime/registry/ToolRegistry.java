@@ -40,9 +40,12 @@ public interface ToolRegistry {
     Optional<RegisteredTool> find(String name);
 
     /**
-     * Calls a tool: finds the winning service, checks that the caller holds {@code tool:invoke:<name>} and every
-     * permission the tool requires (the decision is audited), validates the arguments against its input schema and
-     * runs it under its timeout on a registry thread. Never throws for a failure inside the tool: an exception, a
+     * Calls a tool. This is Toka's one policy point for tool calls, whatever entry point they come through: checks the
+     * caller's token is still usable (not revoked, expired or outside its time windows), applies the caller's rate
+     * limits (per subject, and per subject and tool when configured), finds the winning service, checks that the
+     * caller holds {@code tool:invoke:<name>} and every permission the tool requires (the decision is audited),
+     * validates the arguments against its input schema, runs it under its timeout on a registry thread, and records
+     * a {@code tool.invoked} event. Never throws for a failure inside the tool: an exception, a
      * {@code null} result or a timeout all become a failed {@link ToolCallResult}, without stack traces.
      *
      * @param name the tool name
@@ -50,6 +53,8 @@ public interface ToolRegistry {
      * @param caller the authenticated caller; its subject is passed to the tool
      * @return the outcome
      * @throws UnknownToolException if no tool has that name
+     * @throws io.toka.security.TokenStateException if the caller's token is no longer usable
+     * @throws io.toka.security.RateLimitExceededException if a rate limit refuses the call
      * @throws AccessDeniedException if the caller lacks a permission; the message names it
      * @throws InvalidArgumentsException if the arguments do not satisfy the tool's input schema
      */

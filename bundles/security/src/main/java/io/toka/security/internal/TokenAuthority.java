@@ -75,7 +75,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
     /** Configuration PID. */
     public static final String PID = "io.toka.security";
 
-    static final String DEFAULT_ROLES = "admin=*; manager=tool:*,token:*,key:read,event:read,code:execute:*,execution:read; "
+    static final String DEFAULT_ROLES = "admin=*; manager=tool:read,tool:invoke:*,token:*,key:read,event:read,code:execute:*,execution:read,system:read; "
             + "viewer=tool:read,key:read,event:read,execution:read";
 
     /** Token and key configuration. */

@@ -1,5 +1,9 @@
 package io.toka.shell.internal;
 
+import io.toka.runtime.registry.ToolCallResult;
+import io.toka.runtime.registry.ToolRegistry;
+import io.toka.security.SecurityContext;
+import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.toka.runtime.execution.ExecutionException;
 import io.toka.runtime.execution.ExecutionLimits;
@@ -10,8 +14,6 @@ import io.toka.runtime.execution.RuntimeManager;
 import io.toka.security.ShellSecurity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.karaf.shell.api.action.Action;
@@ -36,13 +38,17 @@ public class Exec implements Action {
     @Reference
     ShellSecurity security;
 
+    @Reference
+    ToolRegistry tools;
+
     @Option(name = "--lang", aliases = "-l", required = true, description = "The language: shell, python, javascript, wasm, ...")
     String language;
 
     @Option(name = "-c", aliases = "--code", description = "The code")
     String code;
 
-    @Option(name = "--file", aliases = "-f", description = "Read the code from this file (for wasm: the module, sent as base64)")
+    @Option(name = "--file", aliases = "-f", description = "Run the code in this workspace file, read as you through the "
+            + "file-reader tool (for wasm: the module, as inputs.module_path)")
     String file;
 
     @Option(name = "--inputs", aliases = "-i", description = "Inputs as a JSON object, e.g. '{\"x\":2}' (wasm: {\"function\":\"add\",\"args\":[40,2]})")
@@ -59,14 +65,27 @@ public class Exec implements Action {
         if ((code == null) == (file == null)) {
             throw new IllegalArgumentException("give the code with -c '...' or --file <path>, one of them");
         }
-        String source = code != null ? code : read(Path.of(file));
+        SecurityContext caller = security.currentUser();
+        String lang = language.trim();
         @SuppressWarnings("unchecked")
         Map<String, Object> in = inputs == null ? Map.of() : MAPPER.readValue(inputs, Map.class);
+        String source = code;
+        if (file != null) {
+            // Toka's JVM reads no host file for a shell user: the code must come from the workspace, read with the
+            // user's own rights, and only once the user may run this language at all
+            caller.authorize("code.execute:" + lang, List.of("code:execute:" + lang));
+            if ("wasm".equals(lang)) {
+                in = new java.util.LinkedHashMap<>(in);
+                in.put("module_path", file);
+                source = "";
+            } else {
+                source = read(caller);
+            }
+        }
         ExecutionLimits limits = new ExecutionLimits(timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : null, 0, 0);
         ExecutionResult r;
         try {
-            r = runtime.execute(new ExecutionRequest(new ExecutionModel.DynamicCode(language.trim(), source, in),
-                    security.currentUser(), limits));
+            r = runtime.execute(new ExecutionRequest(new ExecutionModel.DynamicCode(lang, source, in), caller, limits));
         } catch (ExecutionException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
@@ -85,19 +104,12 @@ public class Exec implements Action {
         return null;
     }
 
-    private String read(Path path) throws IOException {
-        if (!Files.isRegularFile(path)) {
-            throw new IllegalArgumentException("'" + file + "' is not a file");
+    /** The file's text, read through the file-reader tool as the caller: its permissions and workspace apply. */
+    private String read(SecurityContext caller) throws Exception {
+        ToolCallResult r = tools.invoke("file-reader", Map.of("path", file), caller);
+        if (!r.isSuccess()) {
+            throw new IllegalArgumentException("cannot read '" + file + "': " + r.result().output());
         }
-        long size = Files.size(path);
-        if (size > 4L * RuntimeManager.MAX_CODE_BYTES) {
-            throw new IllegalArgumentException("'" + file + "' is " + size + " bytes; code may be at most "
-                    + RuntimeManager.MAX_CODE_BYTES + " bytes");
-        }
-        byte[] bytes = Files.readAllBytes(path);
-        if ("wasm".equals(language.trim())) {
-            return java.util.Base64.getEncoder().encodeToString(bytes);
-        }
-        return new String(bytes, StandardCharsets.UTF_8);
+        return r.result().output();
     }
 }

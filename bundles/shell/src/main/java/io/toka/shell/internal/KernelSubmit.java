@@ -6,6 +6,7 @@ import io.toka.kernel.KernelException;
 import io.toka.kernel.Message;
 import io.toka.kernel.Operation;
 import io.toka.security.AuthenticationException;
+import io.toka.security.ShellSecurity;
 import io.toka.security.TokenService;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -31,7 +32,10 @@ public class KernelSubmit implements Action {
     @Reference
     TokenService tokens;
 
-    @Option(name = "--token", aliases = "-t", required = true, description = "The capability token, or @file")
+    @Reference
+    ShellSecurity security;
+
+    @Option(name = "--token", aliases = "-t", required = true, description = "The capability token itself (from your shell: --token \"$(cat file)\")")
     String token;
 
     @Option(name = "--origin", aliases = "-o", description = "The sender (default: the token's subject)")
@@ -49,7 +53,9 @@ public class KernelSubmit implements Action {
 
     @Override
     public Object execute() throws Exception {
-        String raw = TokenPrinter.rawToken(token);
+        // a logged-in shell user, and the token itself: Toka reads no token file on the user's behalf
+        security.currentUser();
+        String raw = ConfinedPaths.token(token);
         String joined = String.join(" ", text);
         Operation op = switch (operation) {
             case "schedule" -> new Operation.ScheduleAgentTask(agent, joined);

@@ -1,5 +1,9 @@
 package io.toka.shell.internal;
 
+import io.toka.runtime.registry.ToolCallResult;
+import io.toka.runtime.registry.ToolRegistry;
+import io.toka.security.SecurityContext;
+import java.util.Map;
 import io.toka.orchestration.AgentConfig;
 import io.toka.orchestration.AgentConfigException;
 import io.toka.orchestration.AgentService;
@@ -39,38 +43,53 @@ public class SessionRun implements Action {
     @Reference
     ShellSecurity security;
 
+    @Reference
+    ToolRegistry tools;
+
     @Argument(index = 0, name = "agents", required = true, multiValued = true,
-            description = "Agent names, or one directory of *.yaml agent files")
+            description = "Agent names, or one workspace directory of *.yaml agent files (a path: ./agents, dir/)")
     List<String> targets;
 
     @Option(name = "--wait", aliases = "-w", description = "Wait this long for the session to finish, e.g. 10m")
     String wait;
 
     @Override
-    public Object execute() throws IOException, InterruptedException {
-        security.currentUser().authorize("session.run", List.of("session:run", "agent:run"));
+    public Object execute() throws Exception {
+        SecurityContext caller = security.currentUser();
+        caller.authorize("session.run", List.of("session:run", "agent:run"));
         List<String> names = new ArrayList<>();
-        Path dir = targets.size() == 1 ? Path.of(targets.get(0)) : null;
-        if (dir != null && Files.isDirectory(dir)) {
-            security.currentUser().authorize("agent.define", List.of("agent:define"));
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-                        .sorted().toList()) {
-                    try {
-                        AgentConfig c = agents.define(Files.readString(f), f.toAbsolutePath().toString());
-                        names.add(c.name());
-                    } catch (AgentConfigException e) {
-                        throw new IllegalArgumentException(e.getMessage());
-                    }
+        boolean directory = targets.size() == 1 && (targets.get(0).contains("/") || targets.get(0).equals("."));
+        if (directory) {
+            caller.authorize("agent.define", List.of("agent:define"));
+            // Toka's JVM reads no host directory for a shell user: the agent files must be in the workspace, and each
+            // is read through the file-reader tool with the user's own rights
+            Path dir = ConfinedPaths.resolve(targets.get(0), List.of(ConfinedPaths.workspace()));
+            Path root = ConfinedPaths.workspace().toRealPath();
+            List<Path> files;
+            try (Stream<Path> listing = Files.list(dir)) {
+                files = listing.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+                        .sorted().toList();
+            }
+            for (Path f : files) {
+                String relative = root.relativize(f).toString();
+                ToolCallResult read = tools.invoke("file-reader", Map.of("path", relative), caller);
+                if (!read.isSuccess()) {
+                    throw new IllegalArgumentException("cannot read '" + relative + "': " + read.result().output());
+                }
+                try {
+                    AgentConfig c = agents.define(read.result().output(), "workspace:" + relative, caller);
+                    names.add(c.name());
+                } catch (AgentConfigException e) {
+                    throw new IllegalArgumentException(e.getMessage());
                 }
             }
             if (names.isEmpty()) {
-                throw new IllegalArgumentException("no *.yaml agent files in " + dir);
+                throw new IllegalArgumentException("no *.yaml agent files in " + targets.get(0));
             }
         } else {
             names.addAll(targets);
         }
-        SessionStatus s = sessions.start(names, security.currentUser());
+        SessionStatus s = sessions.start(names, caller);
         System.out.println("Session " + s.id() + ": " + String.join(", ", s.agents()));
         Duration w = AgentCommands.parseWait(wait);
         if (w != null) {

@@ -3,6 +3,7 @@ package io.toka.shell.internal;
 import io.toka.security.AuthenticationException;
 import io.toka.security.DelegationRequest;
 import io.toka.security.SecurityContext;
+import io.toka.security.ShellSecurity;
 import io.toka.security.TokenRequestException;
 import io.toka.security.TokenService;
 import java.util.LinkedHashSet;
@@ -24,8 +25,11 @@ public class TokenDelegate implements Action {
     @Reference
     TokenService tokens;
 
+    @Reference
+    ShellSecurity security;
+
     @Option(name = "--token", aliases = "-t", required = true,
-            description = "The parent token, or @file to read it from a file")
+            description = "The parent token itself (from your shell: --token \"$(cat file)\")")
     String token;
 
     @Option(name = "--subject", description = "Who will hold the child (default: the parent's subject)")
@@ -49,7 +53,9 @@ public class TokenDelegate implements Action {
 
     @Override
     public Object execute() throws Exception {
-        String raw = TokenPrinter.rawToken(token);
+        // a logged-in shell user, and the token itself: Toka reads no token file on the user's behalf
+        security.currentUser();
+        String raw = ConfinedPaths.token(token);
         SecurityContext holder;
         try {
             holder = tokens.authenticate(raw);

@@ -36,17 +36,6 @@ final class TokenPrinter {
     }
 
     /**
-     * @param arg a token, or {@code @file} to read it from a file
-     * @return the token, trimmed
-     */
-    static String rawToken(String arg) throws java.io.IOException {
-        return arg.startsWith("@")
-                ? java.nio.file.Files.readString(java.nio.file.Path.of(arg.substring(1)),
-                        java.nio.charset.StandardCharsets.UTF_8).trim()
-                : arg.trim();
-    }
-
-    /**
      * @param text e.g. {@code 3600}, {@code 90s}, {@code 15m}, {@code 2h}
      * @return the duration, or {@code null} for {@code null}
      */

@@ -23,7 +23,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 @Service
 public class ToolDiscover implements Action {
 
-    @Argument(index = 0, name = "dir", required = true, description = "Directory to scan (to depth 3); relative to the Karaf home")
+    @Argument(index = 0, name = "dir", required = true, description = "Directory to scan (to depth 3): under the workspace or the tools directory; relative to the workspace")
     String dir;
 
     @Reference
@@ -34,12 +34,9 @@ public class ToolDiscover implements Action {
 
     @Override
     public Object execute() throws IOException {
-        security.currentUser().authorize("tool.discover", List.of(Permissions.TOOL_READ));
-        Path base = Path.of(dir);
-        if (!base.isAbsolute()) {
-            // relative to the Karaf home, where deploy/ and tools/ live
-            base = Path.of(System.getProperty("karaf.base", "."), dir);
-        }
+        security.currentUser().authorize("tool.discover", List.of(Permissions.TOOL_DISCOVER));
+        // Toka's JVM walks and reads what it finds, so it looks only under its own directories
+        Path base = ConfinedPaths.resolve(dir, List.of(ConfinedPaths.workspace(), ConfinedPaths.toolsDir()));
         if (!Files.isDirectory(base)) {
             throw new IllegalArgumentException("'" + dir + "' is not a directory");
         }

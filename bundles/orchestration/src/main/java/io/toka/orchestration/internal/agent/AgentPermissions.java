@@ -24,6 +24,11 @@ import java.util.Set;
  */
 final class AgentPermissions {
 
+    /** Define, replace or remove an agent configuration. */
+    static final String DEFINE = "agent:define";
+    /** Run an agent (and pause, resume or stop its run). */
+    static final String RUN = "agent:run";
+
     private AgentPermissions() {
     }
 

@@ -6,6 +6,7 @@ import io.toka.orchestration.AgentStatus;
 import io.toka.orchestration.AgentStatus.State;
 import io.toka.orchestration.AgentStatus.TaskOutcome;
 import io.toka.security.SecurityContext;
+import io.toka.security.TokenStateException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -40,7 +41,9 @@ final class AgentRun implements Runnable {
 
     /** Why a run stops before its end. */
     enum Stop {
-        TERMINATED, TIMEOUT
+        TERMINATED, TIMEOUT,
+        /** The agent's token is no longer usable: revoked (itself or an ancestor), expired, or outside its window. */
+        TOKEN
     }
 
     /** Thrown at a checkpoint once the run must stop. */
@@ -83,6 +86,8 @@ final class AgentRun implements Runnable {
     private String message;
     private Instant finishedAt;
     private String verdict;
+    /** Why the agent's token stopped the run, when {@link Stop#TOKEN}. */
+    private String tokenProblem;
 
     AgentRun(AgentConfig config, String runId, String callerSubject, SecurityContext agent, ResourceLimits limits,
             Context ctx) {
@@ -130,6 +135,8 @@ final class AgentRun implements Runnable {
         } catch (Stopped s) {
             if (s.why == Stop.TIMEOUT) {
                 finish(State.FAILED, "failure", "timeout of " + limits.timeoutText() + " exceeded", EXIT_FAILURE);
+            } else if (s.why == Stop.TOKEN) {
+                finish(State.FAILED, "failure", stopReason(s.why), EXIT_FAILURE);
             } else {
                 finish(State.TERMINATED, "terminated", "terminated on request", EXIT_TERMINATED);
             }
@@ -169,8 +176,7 @@ final class AgentRun implements Runnable {
                 r = new TaskLoop(this, config, agent, ctx).run(i, n, description);
             } catch (Stopped s) {
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-                String why = s.why == Stop.TIMEOUT ? "timeout of " + limits.timeoutText() + " exceeded"
-                        : "terminated on request";
+                String why = stopReason(s.why);
                 outcomes.add(new TaskOutcome(description, false, why, 0, 0, 0, ms));
                 if (s.why == Stop.TIMEOUT) {
                     ctx.reporter().post(new EventPayload.TaskTimeout(name, description, limits.timeout().toMillis()));
@@ -268,6 +274,49 @@ final class AgentRun implements Runnable {
         }
         if (Thread.currentThread().isInterrupted()) {
             throw stopped();
+        }
+        // the token's live state is checked before every model turn and tool call, so a revocation (of the agent's
+        // token or of any token it was delegated from) stops the run at its next step
+        if (agent != null) {
+            try {
+                agent.checkLive();
+            } catch (TokenStateException e) {
+                LOG.info("Agent {} run {}: {}", config.name(), runId, e.getMessage());
+                throw tokenStopped(e);
+            }
+        }
+    }
+
+    /** The message a stopped run ends with. */
+    private String stopReason(Stop why) {
+        return switch (why) {
+            case TIMEOUT -> "timeout of " + limits.timeoutText() + " exceeded";
+            case TOKEN -> {
+                lock.lock();
+                try {
+                    yield tokenProblem + "; the agent was stopped";
+                } finally {
+                    lock.unlock();
+                }
+            }
+            default -> "terminated on request";
+        };
+    }
+
+    /**
+     * The stop for a token that is no longer usable, found at a checkpoint or by a tool call: the run must not take
+     * another step with it.
+     */
+    Stopped tokenStopped(TokenStateException e) {
+        lock.lock();
+        try {
+            if (stop == null) {
+                stop = Stop.TOKEN;
+                tokenProblem = e.getMessage();
+            }
+            return new Stopped(stop);
+        } finally {
+            lock.unlock();
         }
     }
 

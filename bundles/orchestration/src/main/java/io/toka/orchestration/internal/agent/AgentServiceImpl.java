@@ -162,12 +162,14 @@ public final class AgentServiceImpl implements AgentService {
     }
 
     @Override
-    public AgentConfig define(String yaml, String source) throws AgentConfigException {
+    public AgentConfig define(String yaml, String source, SecurityContext caller) throws AgentConfigException {
+        caller.authorize("agent.define", List.of(AgentPermissions.DEFINE));
         return catalog.define(yaml, source);
     }
 
     @Override
-    public boolean remove(String name) {
+    public boolean remove(String name, SecurityContext caller) {
+        caller.authorize("agent.remove:" + name, List.of(AgentPermissions.DEFINE));
         return catalog.remove(name);
     }
 
@@ -176,6 +178,7 @@ public final class AgentServiceImpl implements AgentService {
     @Override
     public AgentStatus run(String name, SecurityContext caller) {
         Objects.requireNonNull(caller, "caller");
+        caller.authorize("agent.run:" + name, List.of(AgentPermissions.RUN));
         AgentConfig config = catalog.get(name)
                 .orElseThrow(() -> new IllegalArgumentException("unknown agent '" + name + "'"));
         String runId = UUID.randomUUID().toString();

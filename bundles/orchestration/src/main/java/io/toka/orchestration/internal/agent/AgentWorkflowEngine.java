@@ -59,7 +59,7 @@ public final class AgentWorkflowEngine implements ExecutionEngine {
         }
         AgentConfig config;
         try {
-            config = agents.define((String) prepared, "execution");
+            config = agents.define((String) prepared, "execution", call.caller());
         } catch (AgentConfigException e) {
             throw new CodeException("invalid agent configuration: " + String.join("; ", e.problems()), 0);
         }

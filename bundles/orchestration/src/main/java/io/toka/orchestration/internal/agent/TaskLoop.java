@@ -13,6 +13,8 @@ import io.toka.runtime.registry.RegisteredTool;
 import io.toka.runtime.registry.ToolCallResult;
 import io.toka.runtime.registry.UnknownToolException;
 import io.toka.security.AccessDeniedException;
+import io.toka.security.RateLimitExceededException;
+import io.toka.security.TokenStateException;
 import io.toka.security.SecurityContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -178,7 +180,10 @@ final class TaskLoop {
         ToolCallResult r;
         try {
             r = ctx.tools().invoke(name, use.input(), agent);
-        } catch (AccessDeniedException | UnknownToolException | InvalidArgumentsException e) {
+        } catch (TokenStateException e) {
+            throw run.tokenStopped(e);
+        } catch (AccessDeniedException | UnknownToolException | InvalidArgumentsException
+                | RateLimitExceededException e) {
             return new ContentBlock.ToolResult(use.id(), "refused: " + e.getMessage(), true);
         } catch (RuntimeException e) {
             LOG.warn("Agent {}: calling tool {} failed", config.name(), name, e);

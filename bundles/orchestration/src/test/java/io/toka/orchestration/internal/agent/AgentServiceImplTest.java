@@ -1,5 +1,7 @@
 package io.toka.orchestration.internal.agent;
 
+import io.toka.security.AccessDeniedException;
+import io.toka.security.SecurityContext;
 import static io.toka.orchestration.internal.agent.ScriptedGateway.failing;
 import static io.toka.orchestration.internal.agent.ScriptedGateway.text;
 import static io.toka.orchestration.internal.agent.ScriptedGateway.toolResults;
@@ -247,6 +249,74 @@ class AgentServiceImplTest {
     }
 
     @Test
+    void revokingTheCallersTokenMidRunStopsTheAgentAtItsNextStep() throws Exception {
+        Files.writeString(f.workspace.resolve("notes.txt"), "secret plans");
+        SecurityContext caller = f.caller("alice", "*");
+        CountDownLatch inModel = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ScriptedGateway.Step toolTurn = f.llm.tool("file-reader", "path", "notes.txt");
+        f.catalog.add(TestCatalog.agent("revokee", READ_WRITE, "Read notes.txt", "Then more"));
+        f.llm.script("revokee", r -> {
+            inModel.countDown();
+            release.await();
+            return toolTurn.answer(r);
+        }, verdict("success", "read it"), verdict("success", "more"));
+
+        agents.run("revokee", caller);
+        assertThat(inModel.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        // the agent's token is a child of alice's: revoking alice's token must stop the agent, although the
+        // agent signed in before the revocation
+        f.authority.revoke(f.authority.forRoles("root", List.of("admin")), caller.token().orElseThrow().jti());
+        release.countDown();
+        AgentStatus s = agents.await("revokee", WAIT);
+
+        assertThat(s.state()).isEqualTo(State.FAILED);
+        assertThat(s.message()).contains("token revoked");
+        // the tool call the model asked for after the revocation never ran, and no further model turn was asked
+        assertThat(f.llm.requestsOf("revokee")).hasSize(1);
+        assertThat(f.kernel.posted).filteredOn(p -> p instanceof EventPayload.ToolInvoked).isEmpty();
+        assertThat(s.tasks()).singleElement().satisfies(t -> assertThat(t.summary()).contains("token revoked"));
+    }
+
+    @Test
+    void aRevocationDuringAModelTurnStopsTheRunBeforeTheNextTask() throws Exception {
+        f.catalog.add(TestCatalog.agent("expiring", READ_WRITE, "One", "Two"));
+        SecurityContext caller = f.caller("bob", "*");
+        CountDownLatch inModel = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        f.llm.script("expiring", r -> {
+            inModel.countDown();
+            release.await();
+            return verdict("success", "one").answer(r);
+        }, verdict("success", "two"));
+
+        agents.run("expiring", caller);
+        assertThat(inModel.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        f.authority.revoke(f.authority.forRoles("root", List.of("admin")), caller.token().orElseThrow().jti());
+        release.countDown();
+        AgentStatus s = agents.await("expiring", WAIT);
+
+        assertThat(s.state()).isEqualTo(State.FAILED);
+        assertThat(s.message()).contains("token revoked");
+        assertThat(f.llm.requestsOf("expiring")).hasSize(1);
+    }
+
+    @Test
+    void definingNeedsAgentDefineAndRunningNeedsAgentRun() throws Exception {
+        SecurityContext runner = f.caller("runner", "agent:run", "tool:invoke:*", "filesystem:*");
+        assertThatThrownBy(() -> agents.define("metadata: {name: sneaky}\nspec: {}\ntasks:\n  default:\n"
+                + "    - description: x\n", "api", runner)).isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("agent:define");
+        assertThat(agents.agent("sneaky")).isEmpty();
+        f.catalog.add(TestCatalog.agent("runnable", READ_WRITE, "Do"));
+        SecurityContext definer = f.caller("definer", "agent:define");
+        assertThatThrownBy(() -> agents.run("runnable", definer)).isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("agent:run");
+        assertThatThrownBy(() -> agents.remove("runnable", runner)).isInstanceOf(AccessDeniedException.class);
+        assertThat(agents.agent("runnable")).isPresent();
+    }
+
+    @Test
     void terminateInterruptsTheRunningAgent() throws Exception {
         CountDownLatch inModel = new CountDownLatch(1);
         f.catalog.add(TestCatalog.agent("stuck", READ_WRITE, "Hang", "Never reached"));
@@ -323,7 +393,7 @@ class AgentServiceImplTest {
     void aCallerWithoutTheCapabilitiesCannotRunTheAgent() throws Exception {
         f.catalog.add(TestCatalog.agent("writer", READ_WRITE, "Write"));
 
-        AgentStatus s = agents.run("writer", f.caller("limited", "filesystem:read", "tool:invoke:*"));
+        AgentStatus s = agents.run("writer", f.caller("limited", "agent:run", "filesystem:read", "tool:invoke:*"));
 
         assertThat(s.state()).isEqualTo(State.FAILED);
         assertThat(s.message()).contains("cannot delegate", "filesystem:write");

@@ -291,7 +291,8 @@ public final class RuntimeManagerImpl implements RuntimeManager {
 
     private ExecutionResult agent(ExecutionModel.AgentWorkflow agent, ExecutionRequest request)
             throws ExecutionException, InterruptedException {
-        request.caller().authorize("agent.run", List.of("agent:run"));
+        // an agent workflow defines (or replaces) the agent before it runs it: both permissions, checked before anything
+        request.caller().authorize("agent.workflow", List.of("agent:define", "agent:run"));
         EngineEntry engine = select(AGENT_WORKFLOW);
         if (engine == null) {
             throw new ExecutionException(Reason.UNSUPPORTED,

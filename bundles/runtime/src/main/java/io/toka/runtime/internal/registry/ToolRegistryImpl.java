@@ -10,7 +10,10 @@ import io.toka.runtime.registry.ToolRegistry;
 import io.toka.runtime.registry.UnknownToolException;
 import io.toka.event.EventPayload;
 import io.toka.kernel.Kernel;
+import io.toka.security.AuditLog;
 import io.toka.security.Permissions;
+import io.toka.security.RateLimitDecision;
+import io.toka.security.RateLimiter;
 import io.toka.security.SecurityContext;
 import io.toka.tool.Tool;
 import io.toka.tool.ToolDescriptor;
@@ -96,6 +99,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
 
     private final BundleContext context;
     private final Config config;
+    private final CallGate gate;
     private final SchemaCompiler schemas;
     private final CallExecutor executor;
     private final Map<ServiceReference<Tool>, ToolEntry> entries = new ConcurrentHashMap<>();
@@ -112,9 +116,23 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     }
 
     @Activate
+    public ToolRegistryImpl(BundleContext context, Config config, @Reference RateLimiter limiter,
+            @Reference AuditLog audit) {
+        this(context, config, new CallGate(limiter, audit));
+    }
+
+    /**
+     * A registry without rate limits, for unit tests and benchmarks that build it by hand. The live token check and
+     * every later step of the policy point still apply.
+     */
     public ToolRegistryImpl(BundleContext context, Config config) {
+        this(context, config, CallGate.UNLIMITED);
+    }
+
+    private ToolRegistryImpl(BundleContext context, Config config, CallGate gate) {
         this.context = context;
         this.config = config;
+        this.gate = gate;
         this.schemas = new SchemaCompiler(new ObjectMapper());
         this.executor = new CallExecutor(config.maxThreads(), "toka-tool-");
         context.addBundleListener(bundleListener);
@@ -189,7 +207,11 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     @Override
     public ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller)
             throws UnknownToolException, InvalidArgumentsException {
+        RateLimitDecision admitted = gate.admit(caller, name);
         ToolCallResult result = dispatch(name, arguments, caller);
+        if (admitted != null) {
+            result = result.withRateLimit(admitted);
+        }
         Kernel k = kernel;
         if (k != null) {
             k.post(new EventPayload.ToolInvoked(name, result.toolVersion(), caller.subject(), result.isSuccess(),

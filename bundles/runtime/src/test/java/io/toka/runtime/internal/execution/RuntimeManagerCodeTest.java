@@ -291,7 +291,11 @@ class RuntimeManagerCodeTest extends ExecutionTestSupport {
                         e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED))
                 .hasMessage("agent workflows need the agents bundle (feature toka-agents), which is not installed");
         assertThatThrownBy(() -> manager.execute(new ExecutionRequest(agent.model(), new TestCaller("bob"), null)))
-                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("agent:run");
+                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("agent:define");
+        // a workflow defines the agent before running it: agent:run alone must not be enough to (re)define one
+        assertThatThrownBy(() -> manager.execute(new ExecutionRequest(agent.model(),
+                new TestCaller("runner", "agent:run"), null)))
+                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("agent:define");
 
         TestEngine agents = new TestEngine(RuntimeManagerImpl.AGENT_WORKFLOW, "agents 0.1");
         register(agents);

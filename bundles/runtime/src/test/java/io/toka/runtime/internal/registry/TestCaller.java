@@ -3,6 +3,7 @@ package io.toka.runtime.internal.registry;
 import io.toka.security.AccessDeniedException;
 import io.toka.security.SecurityContext;
 import io.toka.security.TokenClaims;
+import io.toka.security.TokenStateException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -18,6 +19,8 @@ public final class TestCaller implements SecurityContext {
     public final String subject;
     public final Set<String> grants;
     public final List<String> decisions = new CopyOnWriteArrayList<>();
+    /** Set to make the caller's token unusable from now on, as a revocation would. */
+    public volatile TokenStateException dead;
 
     public TestCaller(String subject, String... grants) {
         this.subject = subject;
@@ -39,7 +42,18 @@ public final class TestCaller implements SecurityContext {
     }
 
     @Override
+    public void checkLive() {
+        TokenStateException d = dead;
+        if (d != null) {
+            throw d;
+        }
+    }
+
+    @Override
     public boolean isPermitted(String permission) {
+        if (dead != null) {
+            return false;
+        }
         for (String g : grants) {
             if (g.equals("*") || g.equals(permission)
                     || (g.endsWith(":*") && permission.startsWith(g.substring(0, g.length() - 1)))) {
@@ -51,6 +65,10 @@ public final class TestCaller implements SecurityContext {
 
     @Override
     public void authorize(String action, Collection<String> permissions) {
+        if (dead != null) {
+            decisions.add("denied " + action + " " + dead.getMessage());
+            throw dead;
+        }
         for (String p : permissions) {
             if (!isPermitted(p)) {
                 decisions.add("denied " + action + " " + p);
