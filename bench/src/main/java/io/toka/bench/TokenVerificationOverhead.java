@@ -40,14 +40,16 @@ public final class TokenVerificationOverhead {
         Statistics cached = stats(results, "cachedAuthenticateAndCheck");
         Statistics firstSight = stats(results, "firstSightVerify");
         Statistics hmac = stats(results, "hmacBaseline");
+        Statistics delegated = stats(results, "delegatedLiveAuthorize");
         double base = hmac.getPercentile(50);
         System.out.printf("%nCapability token verification (p50 / p99, us per operation)%n");
         System.out.printf("  HMAC-SHA256 of the signing input: %8.2f / %8.2f us (baseline)%n", base,
                 hmac.getPercentile(99));
         print("first-sight verify (decode+rules)", firstSight, base);
-        print("cached authenticate + isPermitted", cached, base);
-        double p50 = cached.getPercentile(50);
-        System.out.printf("  cached path goal p50 <= 20 us: %s%n", p50 <= 20 ? "met" : "NOT met");
+        print("cached authenticate + isPermitted (live state)", cached, base);
+        print("delegated depth 2 + authorize (live state)", delegated, base);
+        double p50 = Math.max(cached.getPercentile(50), delegated.getPercentile(50));
+        System.out.printf("  goal p50 <= 20 us, live-state checks included: %s%n", p50 <= 20 ? "met" : "NOT met");
     }
 
     private static void print(String label, Statistics s, double base) {
