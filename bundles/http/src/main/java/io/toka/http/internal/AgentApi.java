@@ -142,7 +142,7 @@ final class AgentApi {
         if (parts.length == 3 && parts[2].equals("events")) {
             if (x.allow("GET")) {
                 caller.authorize("agent.events:" + name, List.of(READ, "event:read"));
-                events.stream(x, name);
+                events.stream(x, name, caller);
             }
             return;
         }

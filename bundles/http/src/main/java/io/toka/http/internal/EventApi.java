@@ -83,7 +83,7 @@ final class EventApi {
         if (parts[0].equals("events") && parts.length == 2 && parts[1].equals("stream")) {
             if (x.allow("GET")) {
                 caller.authorize("event.stream", READ);
-                stream(x);
+                stream(x, caller);
             }
             return true;
         }
@@ -170,15 +170,17 @@ final class EventApi {
      * are buffered from before the replay starts and de-duplicated by sequence number; when the subscription drops
      * events (a slow client), the gap is filled from the store, so the client misses nothing.
      */
-    private void stream(Exchange x) throws IOException, Exchange.Rejected {
-        stream(x, blankToNull(x.req.getParameter("agent")));
+    private void stream(Exchange x, SecurityContext caller) throws IOException, Exchange.Rejected {
+        stream(x, blankToNull(x.req.getParameter("agent")), caller);
     }
 
     /**
      * The live stream, optionally only the events concerning one agent (its progress: agent.spawned,
-     * task.scheduled, observation.emitted, task.completed/failed, agent.terminated).
+     * task.scheduled, observation.emitted, task.completed/failed, agent.terminated). The caller's token is checked
+     * again before every event and at least every second: a stream ends with an {@code error} event as soon as the
+     * token is revoked, expires or leaves its time window.
      */
-    void stream(Exchange x, String agent) throws IOException, Exchange.Rejected {
+    void stream(Exchange x, String agent, SecurityContext caller) throws IOException, Exchange.Rejected {
         long last = 0;
         String resume = x.req.getHeader("Last-Event-ID");
         if (resume == null) {
@@ -220,6 +222,14 @@ final class EventApi {
             last = replay(out, last, wanted);
             long idleSince = System.currentTimeMillis();
             while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    caller.checkLive();
+                } catch (io.toka.security.TokenStateException revoked) {
+                    out.write(("event: error\ndata: " + mapper.writeValueAsString(
+                            java.util.Map.of("error", revoked.getMessage())) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    break;
+                }
                 if (gap.getAndSet(false)) {
                     live.clear();
                     last = replay(out, last, wanted);
