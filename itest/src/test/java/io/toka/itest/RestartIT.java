@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,9 +19,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.After;
 import org.junit.Before;
@@ -27,8 +32,9 @@ import org.junit.Test;
 
 /**
  * A real restart of the real distribution (bin/start, bin/stop): a key rotation keeps tokens signed with the
- * previous key valid through the overlap, and keys and revocations survive the restart. Not Pax Exam: Pax Exam
- * cannot restart its container.
+ * previous key valid through the overlap, and keys and revocations survive the restart. Also the shell login of the
+ * real distribution, over SSH with bin/client, against the hashed passwords in etc/users.properties. Not Pax Exam:
+ * Pax Exam cannot restart its container, and configures its own users.
  */
 public class RestartIT {
 
@@ -98,6 +104,58 @@ public class RestartIT {
         assertFalse(keys.get(1).get("active").asBoolean());
         assertTrue(keys.get(1).get("validUntil").isTextual());
         assertFalse("no key material over HTTP", keys.toString().contains("secret"));
+    }
+
+    @Test
+    public void shellPasswordsAreHashedAtRestAndTheHashedLoginWorks() throws Exception {
+        startKaraf();
+        Path users = home.resolve("etc/users.properties");
+        String password = Files.readString(home.resolve("data/toka/shell.password")).trim();
+        String stored = Files.readString(users, StandardCharsets.ISO_8859_1);
+        assertFalse("no plain password in users.properties:\n" + stored, stored.contains(password));
+        // SHA-512 in upper-case hex between the markers, as etc/org.apache.karaf.jaas.cfg tells Karaf to check
+        assertTrue(stored, Pattern.compile("(?m)^admin = \\{CRYPT}[0-9A-F]{128}\\{CRYPT},_g_:admingroup$")
+                .matcher(stored).find());
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", Integer.parseInt(SSH_PORT)), 1000);
+                return true;
+            }
+        });
+
+        String ok = shell("admin", password, 0);
+        assertTrue(ok, ok.contains("file-reader"));
+        String refused = shell("admin", password + "x", 1);
+        assertFalse(refused, refused.contains("file-reader"));
+
+        // a user an operator appends in plain text is hashed by Karaf, and logs in with the plain password
+        Files.writeString(users, "operator = op-Secret-42,_g_:admingroup\n", StandardCharsets.ISO_8859_1,
+                StandardOpenOption.APPEND);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
+                Files.readString(users, StandardCharsets.ISO_8859_1).contains("operator = {CRYPT}"));
+        assertFalse(Files.readString(users, StandardCharsets.ISO_8859_1).contains("op-Secret-42"));
+        assertTrue(shell("operator", "op-Secret-42", 0).contains("file-reader"));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(users)));
+    }
+
+    /** Runs toka:tool-list through bin/client (SSH) as the user, expects the exit code, and returns the output. */
+    private String shell(String user, String password, int expectedExit) throws Exception {
+        Path out = home.resolve("client-" + user + ".log");
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(), "-h", "127.0.0.1", "-a", SSH_PORT,
+                "-u", user, "-p", password, "-b").directory(home.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process client = pb.start();
+        try (var in = client.getOutputStream()) {
+            in.write("toka:tool-list\n".getBytes(StandardCharsets.UTF_8));
+        }
+        if (!client.waitFor(60, TimeUnit.SECONDS)) {
+            client.destroyForcibly();
+            throw new IllegalStateException("bin/client as " + user + " did not finish: " + Files.readString(out));
+        }
+        String output = Files.readString(out);
+        assertEquals(user + ": " + output, expectedExit, client.exitValue());
+        return output;
     }
 
     private JsonNode keys(String token) throws Exception {
