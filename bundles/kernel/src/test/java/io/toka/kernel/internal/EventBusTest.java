@@ -11,7 +11,7 @@ import io.toka.event.EventPayload;
 import io.toka.event.EventSubscriber;
 import io.toka.event.Events;
 import io.toka.kernel.internal.Recorder.Missed;
-import io.toka.security.internal.TestTokens;
+import io.toka.security.testing.TestTokens;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -9,7 +9,7 @@ import io.toka.event.Events;
 import io.toka.security.AuditEvent;
 import io.toka.security.SecurityContext;
 import io.toka.security.TokenService;
-import io.toka.security.internal.TestTokens;
+import io.toka.security.testing.TestTokens;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

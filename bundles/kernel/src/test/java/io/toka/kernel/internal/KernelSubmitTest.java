@@ -16,7 +16,7 @@ import io.toka.kernel.Operation;
 import io.toka.kernel.Operation.EmitObservation;
 import io.toka.kernel.Operation.ScheduleAgentTask;
 import io.toka.kernel.Operation.SpawnSubAgent;
-import io.toka.security.internal.TestTokens;
+import io.toka.security.testing.TestTokens;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;

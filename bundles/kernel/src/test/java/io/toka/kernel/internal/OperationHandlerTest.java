@@ -13,7 +13,7 @@ import io.toka.kernel.Message;
 import io.toka.kernel.Operation;
 import io.toka.kernel.OperationHandler;
 import io.toka.security.SecurityContext;
-import io.toka.security.internal.TestTokens;
+import io.toka.security.testing.TestTokens;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

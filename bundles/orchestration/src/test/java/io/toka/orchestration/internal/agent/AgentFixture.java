@@ -5,7 +5,8 @@ import io.toka.security.AuditLog;
 import io.toka.security.SecurityContext;
 import io.toka.security.TokenRequest;
 import io.toka.security.TokenService;
-import io.toka.security.internal.TokenAuthority;
+import io.toka.security.TokenService;
+import io.toka.security.testing.TestTokens;
 import io.toka.tool.Tool;
 import io.toka.tool.ToolDescriptor;
 import io.toka.tool.ToolResult;
@@ -34,7 +35,9 @@ public final class AgentFixture implements AutoCloseable {
     public final Path workspace;
     public final Framework framework;
     public final ToolRegistryImpl registry;
-    public final TokenAuthority authority;
+    /** The real token authority, through the security module's test support. */
+    public final TestTokens tokens;
+    public final TokenService authority;
     public final ScriptedGateway llm = new ScriptedGateway();
     public final TestCatalog catalog = new TestCatalog();
     public final RecordingKernel kernel = new RecordingKernel();
@@ -53,7 +56,8 @@ public final class AgentFixture implements AutoCloseable {
         registry = new ToolRegistryImpl(framework.getBundleContext(), registryConfig());
         register(new FileReaderTool(workspaceConfig(workspace)));
         register(new FileWriterTool(workspaceConfig(workspace)));
-        authority = new TokenAuthority(securityConfig(dir.resolve("security")), NO_AUDIT);
+        tokens = new TestTokens(dir.resolve("security"));
+        authority = tokens.service();
         orchestrator = caller("orchestrator", "*");
     }
 
@@ -66,9 +70,7 @@ public final class AgentFixture implements AutoCloseable {
 
     /** A caller authenticated with a real root token holding the permissions. */
     public SecurityContext caller(String subject, String... permissions) throws Exception {
-        String raw = authority.issue(authority.forRoles("test-admin", List.of("admin")),
-                new TokenRequest(subject, null, List.of(permissions), Duration.ofHours(1))).token();
-        return authority.authenticate(raw);
+        return tokens.caller(subject, permissions);
     }
 
     public void register(Tool tool) {
@@ -202,65 +204,6 @@ public final class AgentFixture implements AutoCloseable {
             @Override
             public long maxFileBytes() {
                 return 1024 * 1024;
-            }
-        };
-    }
-
-    private static TokenAuthority.Config securityConfig(Path data) {
-        return new TokenAuthority.Config() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return TokenAuthority.Config.class;
-            }
-
-            @Override
-            public int clockSkewSeconds() {
-                return 5;
-            }
-
-            @Override
-            public int defaultTtlMinutes() {
-                return 60;
-            }
-
-            @Override
-            public int keyRotationHours() {
-                return 0;
-            }
-
-            @Override
-            public int keyOverlapMinutes() {
-                return 60;
-            }
-
-            @Override
-            public int maxDelegationDepth() {
-                return 5;
-            }
-
-            @Override
-            public String rolePermissions() {
-                return "admin=*";
-            }
-
-            @Override
-            public String dataDirectory() {
-                return data.toString();
-            }
-
-            @Override
-            public String defaultVault() {
-                return "toka";
-            }
-
-            @Override
-            public String adminSubject() {
-                return "admin";
-            }
-
-            @Override
-            public boolean writeAdminToken() {
-                return false;
             }
         };
     }

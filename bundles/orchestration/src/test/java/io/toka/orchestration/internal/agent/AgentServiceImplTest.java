@@ -266,7 +266,7 @@ class AgentServiceImplTest {
         assertThat(inModel.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         // the agent's token is a child of alice's: revoking alice's token must stop the agent, although the
         // agent signed in before the revocation
-        f.authority.revoke(f.authority.forRoles("root", List.of("admin")), caller.token().orElseThrow().jti());
+        f.tokens.revoke(caller.token().orElseThrow().jti());
         release.countDown();
         AgentStatus s = agents.await("revokee", WAIT);
 
@@ -292,7 +292,7 @@ class AgentServiceImplTest {
 
         agents.run("expiring", caller);
         assertThat(inModel.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        f.authority.revoke(f.authority.forRoles("root", List.of("admin")), caller.token().orElseThrow().jti());
+        f.tokens.revoke(caller.token().orElseThrow().jti());
         release.countDown();
         AgentStatus s = agents.await("expiring", WAIT);
 
