@@ -1,5 +1,6 @@
 package io.toka.sandbox.internal;
 
+import io.toka.sandbox.testing.SandboxRequirement;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

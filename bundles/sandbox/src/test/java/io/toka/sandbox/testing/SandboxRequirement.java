@@ -1,4 +1,4 @@
-package io.toka.sandbox.internal;
+package io.toka.sandbox.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * The tests that need real bubblewrap namespaces skip without them, with the reason and the way out, unless
  * {@code TOKA_SANDBOX_REQUIRED=1} (CI sets it): then they fail, so a CI host without a sandbox cannot pass green.
+ * Published in the sandbox module's test-jar for every module whose tests run code in the sandbox.
  */
-final class SandboxRequirement {
+public final class SandboxRequirement {
 
     private SandboxRequirement() {
     }
@@ -22,7 +23,7 @@ final class SandboxRequirement {
      *
      * @param isolation what the launcher under test found on this host
      */
-    static void assumeNamespaces(Isolation isolation) {
+    public static void assumeNamespaces(Isolation isolation) {
         if (isolation.namespaces()) {
             return;
         }
