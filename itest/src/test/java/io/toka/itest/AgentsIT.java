@@ -2,6 +2,7 @@ package io.toka.itest;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
@@ -224,6 +225,66 @@ public class AgentsIT extends TestSupport {
         List<String> kinds = new ArrayList<>();
         events.forEach(e -> kinds.add(e.get("kind").asText()));
         assertTrue(kinds.toString(), kinds.contains("agent.suspended") && kinds.contains("agent.resumed"));
+    }
+
+    @Test
+    public void aRevokedCallerTokenStopsTheAgentAtItsNextStep() throws Exception {
+        Path workspace = Path.of(System.getProperty("karaf.base"), "workspace");
+        Files.createDirectories(workspace);
+        define(agentYaml("revoked-it", "medium", List.of("filesystem:read", "filesystem:write"), List.of(),
+                "Write itest-after-revoke.txt"));
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        fake.script("revoked-it",
+                FakeLlmServlet.tool("file-writer", Map.of("path", "itest-after-revoke.txt", "content", "too late"))
+                        .held(arrived, gate),
+                FakeLlmServlet.text(FakeLlmServlet.verdict("success", "wrote it")));
+        // the caller holds what the agent needs, and agent:run; the agent's token is delegated from it
+        Response issued = postJson("/api/v1/tokens", "{\"subject\":\"revoked-it-caller\",\"permissions\":"
+                + "[\"agent:run\",\"filesystem:read\",\"filesystem:write\",\"tool:invoke:file-reader\","
+                + "\"tool:invoke:file-writer\"],\"ttlSeconds\":600}");
+        assertEquals(String.valueOf(issued.body()), 201, issued.status());
+        String token = issued.body().get("token").asText();
+        String jti = issued.body().get("jti").asText();
+        Response started = postJson("/api/v1/agents/revoked-it/run", "{}", token);
+        assertEquals(String.valueOf(started.body()), 202, started.status());
+        try {
+            assertTrue("the agent never asked the model", arrived.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            // while the model's first turn is held, the caller's token is revoked: the agent's token with it
+            Response revoked = request("DELETE", "/api/v1/tokens/" + jti, adminToken(), null, null);
+            assertEquals(String.valueOf(revoked.body()), 200, revoked.status());
+            assertTrue(revoked.body().toString(), revoked.body().get("cascade").size() >= 1);
+        } finally {
+            gate.countDown();
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            JsonNode s = get("/api/v1/agents/revoked-it").body().get("status");
+            return s != null && !s.isNull() && Arrays.asList("COMPLETED", "FAILED", "TERMINATED")
+                    .contains(s.get("state").asText());
+        });
+        JsonNode status = get("/api/v1/agents/revoked-it").body().get("status");
+        assertEquals(status.toString(), "FAILED", status.get("state").asText());
+        assertTrue(status.toString(), status.get("message").asText().contains("token revoked"));
+        // the model asked for file-writer after the revocation: it did not run, and the model was not asked again
+        assertTrue(Files.notExists(workspace.resolve("itest-after-revoke.txt")));
+        assertEquals(1, fake.requests.stream().filter(r -> r.toString().contains("revoked-it")).count());
+        awaitPostedEvents();
+        JsonNode calls = get("/api/v1/events?kind=tool.invoked&limit=1000").body().get("events");
+        calls.forEach(e -> assertFalse(e.toString(), "agent:revoked-it".equals(e.get("payload").path("subject").asText())
+                && "file-writer".equals(e.get("payload").path("tool").asText())));
+    }
+
+    /**
+     * Waits until every event posted so far is stored: issues a token and waits for its {@code token.issued} event,
+     * since the kernel stores posted events (tool calls, token events) in order, in the background.
+     */
+    private void awaitPostedEvents() throws Exception {
+        long seq = get("/api/v1/events/store").body().get("lastSeq").asLong();
+        Response barrier = postJson("/api/v1/tokens", "{\"subject\":\"barrier\",\"permissions\":[\"tool:read\"],"
+                + "\"ttlSeconds\":60}");
+        String jti = barrier.body().get("jti").asText();
+        await().atMost(Duration.ofSeconds(20)).until(() -> get("/api/v1/events?kind=token.issued&after=" + seq
+                + "&limit=1000").body().get("events").toString().contains(jti));
     }
 
     @Test
