@@ -6,11 +6,15 @@ import io.toka.tool.ToolException;
 import io.toka.tool.ToolInvocation;
 import io.toka.tool.ToolName;
 import io.toka.tool.ToolResult;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +39,10 @@ import org.xml.sax.helpers.DefaultHandler;
  * Checks the build layout of a Maven/bnd workspace and of a Cargo workspace, whichever are present. Output is
  * {@code {files_checked, issues[], recommendations[]}} plus what was found; the call succeeds only when there
  * are no issues, as in the original tool.
+ *
+ * <p>Every file it reads or looks at is resolved inside the workspace first: a link that stays inside is
+ * followed, one that leads out is not read and is reported as an issue. Files are opened through
+ * {@link Workspace#openFile}, so a directory swapped for a link after the check cannot redirect the read.
  */
 // the configuration is designated once, on FileReaderTool; every file tool reads the same PID
 @Component(service = Tool.class, configurationPid = WorkspaceConfig.PID)
@@ -102,8 +110,9 @@ public final class BuildValidatorTool implements Tool {
         }
         Check check = new Check(dir);
         try {
-            boolean maven = Files.isRegularFile(dir.resolve("pom.xml"), LinkOption.NOFOLLOW_LINKS);
-            boolean cargo = Files.isRegularFile(dir.resolve("Cargo.toml"), LinkOption.NOFOLLOW_LINKS);
+            // a link counts as present, so that one leading outside is reported rather than silently ignored
+            boolean maven = Files.exists(dir.resolve("pom.xml"), LinkOption.NOFOLLOW_LINKS);
+            boolean cargo = Files.exists(dir.resolve("Cargo.toml"), LinkOption.NOFOLLOW_LINKS);
             if (maven) {
                 check.maven();
             }
@@ -166,7 +175,7 @@ public final class BuildValidatorTool implements Tool {
                     bundleModules.add(name);
                 }
             }
-            if (usesBnd && !Files.isRegularFile(dir.resolve("bnd.bnd"))) {
+            if (usesBnd && !isRegularFile(dir.resolve("bnd.bnd"), "bnd.bnd")) {
                 issues.add("bnd-maven-plugin is used but there is no root bnd.bnd for the workspace-wide instructions"
                         + " (for example -reproducible: true)");
             }
@@ -200,13 +209,13 @@ public final class BuildValidatorTool implements Tool {
                 issues.add("module '" + name + "': " + e.getMessage());
                 return null;
             }
-            // Maven also accepts a module given as the path of its pom file
-            Path pom = Files.isRegularFile(moduleDir) ? moduleDir : moduleDir.resolve("pom.xml");
-            if (!Files.exists(moduleDir)) {
+            // Maven also accepts a module given as the path of its pom file; moduleDir is a real path, links resolved
+            Path pom = Files.isRegularFile(moduleDir, LinkOption.NOFOLLOW_LINKS) ? moduleDir : moduleDir.resolve("pom.xml");
+            if (!Files.exists(moduleDir, LinkOption.NOFOLLOW_LINKS)) {
                 issues.add("module '" + name + "' is listed in pom.xml but its directory does not exist");
                 return null;
             }
-            if (!Files.isRegularFile(pom)) {
+            if (!Files.exists(pom, LinkOption.NOFOLLOW_LINKS)) {
                 issues.add("module '" + name + "' has no pom.xml");
                 return null;
             }
@@ -214,13 +223,11 @@ public final class BuildValidatorTool implements Tool {
         }
 
         private Document parsePom(Path pom, String shown) throws IOException {
-            long size = Files.size(pom);
-            if (size > MAX_BUILD_FILE_BYTES) {
-                issues.add(shown + " is " + size + " bytes, over the limit of " + MAX_BUILD_FILE_BYTES + " bytes; not parsed");
+            byte[] bytes = read(pom, shown, "parsed");
+            if (bytes == null) {
                 return null;
             }
-            filesChecked++;
-            try (InputStream in = Files.newInputStream(pom)) {
+            try (InputStream in = new ByteArrayInputStream(bytes)) {
                 DocumentBuilder builder = secureFactory().newDocumentBuilder();
                 builder.setErrorHandler(new DefaultHandler()); // no messages on stderr; errors arrive as exceptions
                 Document doc = builder.parse(in);
@@ -241,14 +248,11 @@ public final class BuildValidatorTool implements Tool {
 
         void cargo() throws IOException {
             kinds.add("cargo");
-            Path manifest = dir.resolve("Cargo.toml");
-            long size = Files.size(manifest);
-            if (size > MAX_BUILD_FILE_BYTES) {
-                issues.add("Cargo.toml is " + size + " bytes, over the limit of " + MAX_BUILD_FILE_BYTES + " bytes; not read");
+            byte[] manifest = read(dir.resolve("Cargo.toml"), "Cargo.toml", "read");
+            if (manifest == null) {
                 return;
             }
-            filesChecked++;
-            boolean workspaceSection = Files.readAllLines(manifest).stream()
+            boolean workspaceSection = new String(manifest, StandardCharsets.UTF_8).lines()
                     .map(l -> l.replaceFirst("#.*", "").strip())
                     .anyMatch("[workspace]"::equals);
             if (!workspaceSection) {
@@ -257,13 +261,15 @@ public final class BuildValidatorTool implements Tool {
             crates = 0;
             Path cratesDir = dir.resolve("crates");
             if (Files.isDirectory(cratesDir, LinkOption.NOFOLLOW_LINKS)) {
-                try (DirectoryStream<Path> s = Files.newDirectoryStream(cratesDir)) {
+                try (DirectoryStream<Path> s = workspace.openDirectory(cratesDir, "crates")) {
                     for (Path c : s) {
-                        if (Files.isRegularFile(c.resolve("Cargo.toml"), LinkOption.NOFOLLOW_LINKS)) {
+                        if (isRegularFile(c.resolve("Cargo.toml"), "crates/" + c.getFileName() + "/Cargo.toml")) {
                             crates++;
                             filesChecked++;
                         }
                     }
+                } catch (ToolException e) {
+                    issues.add("crates/ is skipped: " + e.getMessage());
                 }
             }
             recommendations.add(crates == 0
@@ -273,17 +279,66 @@ public final class BuildValidatorTool implements Tool {
 
         void gitignore() throws IOException {
             Path gitignore = dir.resolve(".gitignore");
-            if (!Files.isRegularFile(gitignore)) {
+            if (!Files.exists(gitignore, LinkOption.NOFOLLOW_LINKS)) {
                 issues.add(".gitignore is missing; it should ignore target/");
                 return;
             }
-            filesChecked++;
-            boolean ignoresTarget = Files.readAllLines(gitignore).stream()
+            byte[] bytes = read(gitignore, ".gitignore", "read");
+            if (bytes == null) {
+                return;
+            }
+            boolean ignoresTarget = new String(bytes, StandardCharsets.UTF_8).lines()
                     .map(String::strip)
                     .anyMatch(l -> l.equals("target/") || l.equals("/target/") || l.equals("target")
                             || l.equals("/target") || l.equals("**/target/") || l.equals("**/target"));
             if (!ignoresTarget) {
                 issues.add(".gitignore does not ignore target/");
+            }
+        }
+
+        /**
+         * Reads a build file after resolving it inside the workspace, without following links on the way, and
+         * counts it as checked.
+         *
+         * @param verb what is not done to a file that is too large: "parsed" or "read"
+         * @return its bytes, or {@code null} after recording an issue: it leads outside the workspace, is not a
+         *     regular file, or is too large
+         */
+        private byte[] read(Path file, String shown, String verb) throws IOException {
+            try {
+                Path real = workspace.resolve(file.toString());
+                try (SeekableByteChannel in = workspace.openFile(real, shown)) {
+                    long size = in.size();
+                    byte[] bytes = size > MAX_BUILD_FILE_BYTES ? null : Workspace.readAtMost(in, MAX_BUILD_FILE_BYTES);
+                    if (bytes == null || bytes.length > MAX_BUILD_FILE_BYTES) {
+                        issues.add(shown + " is " + Math.max(size, MAX_BUILD_FILE_BYTES + 1) + " bytes, over the limit of "
+                                + MAX_BUILD_FILE_BYTES + " bytes; not " + verb);
+                        return null;
+                    }
+                    filesChecked++;
+                    return bytes;
+                }
+            } catch (ToolException e) {
+                issues.add(shown + " is skipped: " + e.getMessage());
+                return null;
+            }
+        }
+
+        /**
+         * {@code true} if the file is a regular file inside the workspace, links resolved; a link leading outside
+         * is recorded as an issue and counts as absent.
+         */
+        private boolean isRegularFile(Path file, String shown) throws IOException {
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            try {
+                return workspace.attributes(workspace.resolve(file.toString()), shown).isRegularFile();
+            } catch (NoSuchFileException e) {
+                return false;
+            } catch (ToolException e) {
+                issues.add(shown + " is skipped: " + e.getMessage());
+                return false;
             }
         }
 

@@ -9,6 +9,7 @@ import io.toka.tool.ToolResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -241,7 +242,7 @@ public final class DateValidatorTool implements Tool {
                 text = StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                        .decode(ByteBuffer.wrap(read(file)))
                         .toString();
             } catch (CharacterCodingException e) {
                 if (named) {
@@ -253,7 +254,19 @@ public final class DateValidatorTool implements Tool {
             filesChecked++;
             String fixed = scanText(file, text);
             if (fixed != null) {
-                AtomicFiles.write(file, ByteBuffer.wrap(fixed.getBytes(StandardCharsets.UTF_8)));
+                AtomicFiles.write(workspace, file, workspace.relative(file), ByteBuffer.wrap(fixed.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+
+        /** Reads a file without following links on the way, so that it is the one the walk found inside. */
+        private byte[] read(Path file) throws IOException, ToolException {
+            try (SeekableByteChannel in = workspace.openFile(file, workspace.relative(file))) {
+                byte[] bytes = Workspace.readAtMost(in, maxFileBytes);
+                if (bytes.length > maxFileBytes) {
+                    throw new ToolException("file '" + workspace.relative(file) + "' grew over the limit of "
+                            + maxFileBytes + " bytes while it was read");
+                }
+                return bytes;
             }
         }
 

@@ -7,11 +7,11 @@ import io.toka.tool.ToolInvocation;
 import io.toka.tool.ToolName;
 import io.toka.tool.ToolResult;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,8 +92,10 @@ public final class FileListerTool implements Tool {
             throw new ToolException("path '" + userPath + "' is not a directory; use file-reader");
         }
         List<Map<String, Object>> entries = new ArrayList<>();
-        try {
-            collect(dir, recursive, showHidden, entries);
+        // opened and descended without following links, so a directory swapped for a link to outside after
+        // resolve checked it is not listed
+        try (SecureDirectoryStream<Path> stream = workspace.openDirectory(dir, userPath)) {
+            collect(stream, recursive, showHidden, entries);
         } catch (NoSuchFileException e) {
             throw new ToolException("directory '" + userPath + "' changed while it was listed");
         } catch (IOException e) {
@@ -114,30 +116,30 @@ public final class FileListerTool implements Tool {
         return ToolResult.success(text.toString(), out);
     }
 
-    private void collect(Path dir, boolean recursive, boolean showHidden, List<Map<String, Object>> out)
-            throws IOException, ToolException {
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-            for (Path child : stream) {
-                String name = child.getFileName().toString();
-                if (!showHidden && name.startsWith(".")) {
-                    continue;
-                }
-                if (out.size() >= MAX_ENTRIES) {
-                    throw new ToolException("listing has more than " + MAX_ENTRIES + " entries; list a smaller directory");
-                }
-                // never follow links: a link to outside the workspace is shown, not entered
-                BasicFileAttributes attrs = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("name", name);
-                entry.put("path", workspace.relative(child));
-                entry.put("is_directory", attrs.isDirectory());
-                if (!attrs.isDirectory()) {
-                    entry.put("size", attrs.size());
-                }
-                entry.put("modified", attrs.lastModifiedTime().toInstant().getEpochSecond());
-                out.add(entry);
-                if (recursive && attrs.isDirectory()) {
-                    collect(child, true, showHidden, out);
+    private void collect(SecureDirectoryStream<Path> dir, boolean recursive, boolean showHidden,
+            List<Map<String, Object>> out) throws IOException, ToolException {
+        for (Path child : dir) {
+            Path name = child.getFileName();
+            if (!showHidden && name.toString().startsWith(".")) {
+                continue;
+            }
+            if (out.size() >= MAX_ENTRIES) {
+                throw new ToolException("listing has more than " + MAX_ENTRIES + " entries; list a smaller directory");
+            }
+            // never follow links: a link to outside the workspace is shown, not entered
+            BasicFileAttributes attrs = Workspace.attributes(dir, name);
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("name", name.toString());
+            entry.put("path", workspace.relative(child));
+            entry.put("is_directory", attrs.isDirectory());
+            if (!attrs.isDirectory()) {
+                entry.put("size", attrs.size());
+            }
+            entry.put("modified", attrs.lastModifiedTime().toInstant().getEpochSecond());
+            out.add(entry);
+            if (recursive && attrs.isDirectory()) {
+                try (SecureDirectoryStream<Path> sub = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+                    collect(sub, true, showHidden, out);
                 }
             }
         }

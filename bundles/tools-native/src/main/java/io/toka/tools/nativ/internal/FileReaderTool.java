@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.ByteBuffer;
@@ -71,15 +73,17 @@ public final class FileReaderTool implements Tool {
     public ToolResult invoke(ToolInvocation invocation) throws ToolException {
         String userPath = invocation.stringArgument("path");
         Path file = workspace.resolve(userPath);
-        try {
-            if (Files.isDirectory(file)) {
-                throw new ToolException("path '" + userPath + "' is a directory; use file-lister");
-            }
-            long size = Files.size(file);
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new ToolException("path '" + userPath + "' is a directory; use file-lister");
+        }
+        // opened without following links, so the file read is the one resolve checked even if a directory on
+        // the way is replaced by a link to outside in the meantime
+        try (SeekableByteChannel in = workspace.openFile(file, userPath)) {
+            long size = in.size();
             if (size > maxBytes) {
                 throw new ToolException("file '" + userPath + "' is " + size + " bytes, over the limit of " + maxBytes + " bytes");
             }
-            byte[] bytes = Files.readAllBytes(file);
+            byte[] bytes = Workspace.readAtMost(in, maxBytes);
             if (bytes.length > maxBytes) { // grew while we read it
                 throw new ToolException("file '" + userPath + "' is over the limit of " + maxBytes + " bytes");
             }

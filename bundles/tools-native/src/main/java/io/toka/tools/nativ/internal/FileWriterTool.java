@@ -9,16 +9,20 @@ import io.toka.tool.ToolResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
@@ -92,8 +96,13 @@ public final class FileWriterTool implements Tool {
                 throw new ToolException("path '" + userPath + "' is a directory; give a file path");
             }
             Path target = confinedTarget(userPath, file);
-            byte[] existing = append ? existingBytes(userPath, target, bytes.length) : new byte[0];
-            AtomicFiles.write(target, ByteBuffer.wrap(existing), ByteBuffer.wrap(bytes));
+            byte[] existing;
+            // the directory is opened without following links, and the file read and replaced relative to it,
+            // so what is written is where resolve said, even if a directory on the way has become a link since
+            try (SecureDirectoryStream<Path> dir = workspace.openDirectory(target.getParent(), userPath)) {
+                existing = append ? existingBytes(userPath, dir, target.getFileName(), bytes.length) : new byte[0];
+                AtomicFiles.write(dir, target.getFileName(), ByteBuffer.wrap(existing), ByteBuffer.wrap(bytes));
+            }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("path", workspace.relative(target));
             out.put("bytes_written", bytes.length);
@@ -111,7 +120,9 @@ public final class FileWriterTool implements Tool {
 
     /**
      * Creates the missing parent directories, then checks again where the parent really is: a directory that
-     * another process replaced by a link since {@link Workspace#resolve} must not carry the write outside.
+     * another process replaced by a link since {@link Workspace#resolve} must not carry the write outside. (A
+     * replacement after this check is caught by {@link Workspace#openDirectory}; one during it can at worst
+     * leave empty directories outside, as Java has no mkdirat.)
      */
     private Path confinedTarget(String userPath, Path file) throws IOException, ToolException {
         Path parent = Files.createDirectories(file.getParent()).toRealPath();
@@ -121,10 +132,11 @@ public final class FileWriterTool implements Tool {
         return parent.resolve(file.getFileName());
     }
 
-    private byte[] existingBytes(String userPath, Path target, int adding) throws IOException, ToolException {
+    private byte[] existingBytes(String userPath, SecureDirectoryStream<Path> dir, Path name, int adding)
+            throws IOException, ToolException {
         BasicFileAttributes attrs;
         try {
-            attrs = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            attrs = Workspace.attributes(dir, name);
         } catch (NoSuchFileException e) {
             return new byte[0];
         }
@@ -135,7 +147,10 @@ public final class FileWriterTool implements Tool {
             throw new ToolException("appending " + adding + " bytes to '" + userPath + "' would make it "
                     + (attrs.size() + adding) + " bytes, over the limit of " + maxBytes + " bytes");
         }
-        byte[] existing = Files.readAllBytes(target);
+        byte[] existing;
+        try (SeekableByteChannel in = dir.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+            existing = Workspace.readAtMost(in, maxBytes - adding);
+        }
         if ((long) existing.length + adding > maxBytes) { // grew while we read it
             throw new ToolException("appending to '" + userPath + "' would go over the limit of " + maxBytes + " bytes");
         }

@@ -28,7 +28,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * Runs a program from an operator-configured allow-list, with its arguments as a list (never through a shell), in
  * the sandbox: no network unless configured, the workspace bound read-only (or writable if configured) as the
- * current directory, a timeout and output caps.
+ * current directory, a timeout and output caps. Each program's arguments pass its {@link CommandPolicy} first,
+ * since an allowed program can be told to run another one ({@code find -exec}, {@code sort --compress-program})
+ * or to write files ({@code sort -o}, {@code uniq IN OUT}).
  */
 // Two PIDs: the shared workspace (io.toka.tools.files) and its own. bnd's @Designate takes exactly one PID, so
 // the Config annotation serves as the component property type only.
@@ -44,7 +46,10 @@ public final class RunCommandTool implements Tool {
     public @interface Config {
 
         @AttributeDefinition(name = "Allowed commands", description = "Absolute paths of the programs that may be run; "
-                + "a call names one by path or by file name. Entries may also be comma-separated.")
+                + "a call names one by path or by file name. Entries may also be comma-separated. Only programs with "
+                + "an argument policy are accepted (cat, date, echo, find, grep, head, ls, sha256sum, sleep, sort, "
+                + "tail, uniq, wc); any other entry, and above all a program that runs other programs (env, xargs, "
+                + "a shell, awk, sed, an interpreter), stops the tool from starting.")
         String[] allowedCommands() default {"/usr/bin/ls", "/usr/bin/cat", "/usr/bin/head", "/usr/bin/tail",
             "/usr/bin/wc", "/usr/bin/grep", "/usr/bin/sort", "/usr/bin/uniq", "/usr/bin/find", "/usr/bin/date",
             "/usr/bin/echo", "/usr/bin/sha256sum"};
@@ -85,7 +90,11 @@ public final class RunCommandTool implements Tool {
 
     private final SandboxLauncher sandbox;
     private final Workspace workspace;
-    private final Map<String, String> allowed; // by file name and by path → path
+    /** An allowed program and its argument policy. */
+    private record Program(String path, CommandPolicy policy) {
+    }
+
+    private final Map<String, Program> allowed; // by file name and by path
     private final List<String> allowedNames;
     private final Config config;
     private final ToolDescriptor descriptor;
@@ -110,9 +119,12 @@ public final class RunCommandTool implements Tool {
                 if (!p.startsWith("/")) {
                     throw new IllegalArgumentException("allowedCommands entry '" + p + "' must be an absolute path");
                 }
-                allowed.put(p, p);
+                // refused here rather than at call time, so that a configuration naming a program that runs
+                // other programs, or one without a policy, never yields a registered tool
+                Program program = new Program(p, CommandPolicies.of(p));
+                allowed.put(p, program);
                 String file = Path.of(p).getFileName().toString();
-                allowed.putIfAbsent(file, p);
+                allowed.putIfAbsent(file, program);
                 names.add(file);
             }
         }
@@ -120,7 +132,8 @@ public final class RunCommandTool implements Tool {
         this.descriptor = ToolDescriptor.builder(NAME)
                 .version("1.0.0")
                 .description("Runs an allowed program (" + String.join(", ", allowedNames) + ") in the sandbox, with "
-                        + "arguments as a list, in the workspace directory; returns its output and exit code.")
+                        + "arguments as a list, in the workspace directory; returns its output and exit code. Arguments "
+                        + "that would run another program or write files (find -exec, sort -o) are refused.")
                 .inputSchema(SCHEMA)
                 .requiredPermissions("process:spawn")
                 .destructive(config.workspaceWritable())
@@ -137,10 +150,11 @@ public final class RunCommandTool implements Tool {
     @Override
     public ToolResult invoke(ToolInvocation invocation) throws ToolException {
         String command = invocation.stringArgument("command");
-        String program = allowed.get(command);
-        if (program == null) {
+        Program allowedProgram = allowed.get(command);
+        if (allowedProgram == null) {
             throw new ToolException("command '" + command + "' is not allowed; allowed: " + String.join(", ", allowedNames));
         }
+        String program = allowedProgram.path();
         if (!Files.isExecutable(Path.of(program))) {
             throw new ToolException("command '" + command + "' is allowed but " + program + " is not installed");
         }
@@ -156,6 +170,7 @@ public final class RunCommandTool implements Tool {
                 argv.add(s);
             }
         }
+        allowedProgram.policy().check(argv.subList(1, argv.size()));
         int timeout = config.timeoutSeconds();
         if (invocation.arguments().get("timeout_seconds") instanceof Number n) {
             if (n.longValue() > timeout) {

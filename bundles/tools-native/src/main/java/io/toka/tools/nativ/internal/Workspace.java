@@ -3,17 +3,33 @@ package io.toka.tools.nativ.internal;
 import io.toka.tool.ToolException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The directories the file tools are confined to: a main root and optional additional roots. Every
  * user-supplied path goes through {@link #resolve}, which refuses {@code ..} segments, absolute paths outside
  * every root and symbolic links that lead out of them. Relative paths resolve against the main root.
+ *
+ * <p>A path checked by {@link #resolve} may change before it is used: another process can replace a directory
+ * on the way with a link to outside. So files and directories are opened with {@link #openFile} and
+ * {@link #openDirectory}, which walk the real path from its root one name at a time, each step relative to the
+ * directory opened before and never following a link: what is opened is what was checked, or the open fails.
  */
 final class Workspace {
 
@@ -164,6 +180,148 @@ final class Workspace {
         Path rel = main.real().relativize(real);
         String s = rel.toString().replace('\\', '/');
         return s.isEmpty() ? "." : s;
+    }
+
+    /**
+     * Opens a directory inside the workspace without following any symbolic link on the way.
+     *
+     * @param real a real path inside a root, as returned by {@link #resolve}
+     * @param userPath the path as the caller gave it, for messages
+     * @return the open directory, whose entries are named under {@code real}; the caller closes it
+     * @throws NoSuchFileException if a directory on the way does not exist (any more)
+     * @throws NotDirectoryException if a name on the way is not a directory
+     * @throws ToolException if a directory on the way has been replaced by a symbolic link since the check, or the
+     *     platform cannot open a file relative to a directory
+     * @throws IOException if opening fails otherwise
+     */
+    SecureDirectoryStream<Path> openDirectory(Path real, String userPath) throws IOException, ToolException {
+        Root root = rootOf(real, userPath);
+        DirectoryStream<Path> opened = Files.newDirectoryStream(root.real());
+        if (!(opened instanceof SecureDirectoryStream<Path> dir)) {
+            opened.close();
+            // without openat a checked path could be swapped before it is opened: refuse rather than race
+            throw new ToolException("the file tools need a platform that opens files relative to a directory"
+                    + " (openat, as on Linux); this one cannot, so '" + userPath + "' is not opened");
+        }
+        try {
+            if (!real.equals(root.real())) {
+                for (Path name : root.real().relativize(real)) {
+                    SecureDirectoryStream<Path> next = step(dir, name, userPath);
+                    dir.close();
+                    dir = next;
+                }
+            }
+            return dir;
+        } catch (IOException | ToolException | RuntimeException e) {
+            dir.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a regular file inside the workspace for reading, without following any symbolic link on the way or
+     * at the end.
+     *
+     * @param real a real path inside a root, as returned by {@link #resolve}
+     * @param userPath the path as the caller gave it, for messages
+     * @return the open file; the caller closes it
+     * @throws NoSuchFileException if the file or a directory on the way does not exist (any more)
+     * @throws ToolException if it is not a regular file, if a name on the way has been replaced by a symbolic link
+     *     since the check, or the platform cannot open a file relative to a directory
+     * @throws IOException if opening fails otherwise
+     */
+    SeekableByteChannel openFile(Path real, String userPath) throws IOException, ToolException {
+        Path name = real.getFileName();
+        if (name == null || isRoot(real)) {
+            throw new ToolException("path '" + userPath + "' is a directory, not a file");
+        }
+        try (SecureDirectoryStream<Path> dir = openDirectory(real.getParent(), userPath)) {
+            BasicFileAttributes attrs = attributes(dir, name);
+            if (attrs.isSymbolicLink()) {
+                throw changed(userPath, name);
+            }
+            if (!attrs.isRegularFile()) {
+                throw new ToolException("path '" + userPath + "' is not a regular file");
+            }
+            // O_NOFOLLOW: had the file been swapped for a link since the line above, this fails
+            return dir.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+
+    /**
+     * The attributes of a file or directory inside the workspace, read without following any symbolic link on
+     * the way; a link at the end is described, not followed.
+     *
+     * @throws NoSuchFileException if it does not exist
+     * @throws ToolException as for {@link #openDirectory}
+     */
+    BasicFileAttributes attributes(Path real, String userPath) throws IOException, ToolException {
+        if (isRoot(real)) {
+            return Files.readAttributes(real, BasicFileAttributes.class);
+        }
+        try (SecureDirectoryStream<Path> dir = openDirectory(real.getParent(), userPath)) {
+            return attributes(dir, real.getFileName());
+        }
+    }
+
+    /**
+     * Reads a channel to its end, but no more than one byte over a limit, so that a caller can tell a file that
+     * grew past the limit while it was read.
+     *
+     * @return the bytes read: at most {@code limit + 1}
+     */
+    static byte[] readAtMost(SeekableByteChannel in, long limit) throws IOException {
+        int cap = limit < Integer.MAX_VALUE - 8 ? (int) limit + 1 : Integer.MAX_VALUE - 8;
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(cap, Math.max(in.size(), 0) + 1));
+        while (true) {
+            if (!buf.hasRemaining()) {
+                if (buf.capacity() >= cap) {
+                    break;
+                }
+                buf = ByteBuffer.allocate((int) Math.min(cap, buf.capacity() * 2L)).put(buf.flip());
+            }
+            if (in.read(buf) < 0) {
+                break;
+            }
+        }
+        return Arrays.copyOf(buf.array(), buf.position());
+    }
+
+    static BasicFileAttributes attributes(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+        return dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+    }
+
+    private static SecureDirectoryStream<Path> step(SecureDirectoryStream<Path> dir, Path name, String userPath)
+            throws IOException, ToolException {
+        try {
+            // openat(dir, name, O_NOFOLLOW): a link here fails instead of leading elsewhere
+            return dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            throw e;
+        } catch (IOException e) {
+            if (attributes(dir, name).isSymbolicLink()) {
+                throw changed(userPath, name);
+            }
+            throw e;
+        }
+    }
+
+    private static ToolException changed(String userPath, Path name) {
+        return new ToolException("path '" + userPath + "' changed while it was opened: '" + name
+                + "' is now a symbolic link; try again");
+    }
+
+    private boolean isRoot(Path real) {
+        return roots.stream().anyMatch(r -> r.real().equals(real));
+    }
+
+    private Root rootOf(Path real, String userPath) throws ToolException {
+        for (Root r : roots) {
+            if (real.startsWith(r.real())) {
+                return r;
+            }
+        }
+        throw new ToolException("path '" + userPath + "' is outside the workspace root");
     }
 
     /** Resolves links in the longest existing prefix, so that a link to outside is caught even for new files. */

@@ -225,6 +225,51 @@ class BuildValidatorToolTest {
     }
 
     @Test
+    void readsNoFileThroughALinkLeadingOutsideAndSaysSo() throws Exception {
+        goodMaven();
+        goodCargo();
+        file(".gitignore", "target/\n");
+        Path outside = Files.createDirectories(temp.resolve("outside"));
+        // outside files that would make the check pass, or that would show what they hold
+        Files.writeString(outside.resolve("gitignore"), "target/\n");
+        Files.writeString(outside.resolve("pom.xml"), "<secret-root/>");
+        Files.createDirectories(outside.resolve("crate"));
+        Files.writeString(outside.resolve("crate/Cargo.toml"), "[package]\n");
+        Files.delete(root.resolve(".gitignore"));
+        Files.createSymbolicLink(root.resolve(".gitignore"), outside.resolve("gitignore"));
+        Files.delete(root.resolve("api/pom.xml"));
+        Files.createSymbolicLink(root.resolve("api/pom.xml"), outside.resolve("pom.xml"));
+        Files.createSymbolicLink(root.resolve("crates/escaped"), outside.resolve("crate"));
+        String real = root.toRealPath().toString();
+
+        ToolResult r = validate(".");
+
+        assertThat(r.isSuccess()).isFalse();
+        assertThat(issues(r)).isEqualTo(List.of(
+                "api/pom.xml is skipped: path '" + real + "/api/pom.xml' leads outside the workspace root through a symbolic link",
+                "crates/escaped/Cargo.toml is skipped: path '" + real + "/crates/escaped/Cargo.toml' leads outside the"
+                        + " workspace root through a symbolic link",
+                ".gitignore is skipped: path '" + real + "/.gitignore' leads outside the workspace root through a symbolic link"));
+        assertThat(r.output()).doesNotContain("secret-root");
+        assertThat(report(r)).containsEntry("crates", 2);
+    }
+
+    @Test
+    void followsLinksThatStayInside() throws Exception {
+        goodMaven();
+        file("shared/gitignore", "target/\n");
+        Files.delete(root.resolve(".gitignore"));
+        Files.createSymbolicLink(root.resolve(".gitignore"), root.resolve("shared/gitignore"));
+        Files.move(root.resolve("api/pom.xml"), root.resolve("shared/api-pom.xml"));
+        Files.createSymbolicLink(root.resolve("api/pom.xml"), Path.of("../shared/api-pom.xml"));
+
+        ToolResult r = validate(".");
+
+        assertThat(r.isSuccess()).as(r.output()).isTrue();
+        assertThat(report(r)).containsEntry("files_checked", 4);
+    }
+
+    @Test
     void reportsAnAggregatorWithoutPomPackaging() throws Exception {
         goodMaven();
         file("pom.xml", ROOT_POM.replace("<packaging>pom</packaging>", ""));

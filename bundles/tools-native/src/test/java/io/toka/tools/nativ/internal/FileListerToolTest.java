@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -167,6 +168,30 @@ class FileListerToolTest {
         assertThatThrownBy(() -> list(Map.of("path", "escape")))
                 .isInstanceOf(ToolException.class)
                 .hasMessageContaining("leads outside the workspace root through a symbolic link");
+    }
+
+    @Test
+    void aDirectorySwappedForALinkToOutsideWhileListingsRunNeverShowsTheOutsideEntries() throws Exception {
+        Path d = Files.createDirectories(root.resolve("d"));
+        Files.writeString(d.resolve("inside.txt"), "i");
+        int listed = 0;
+        int refused = 0;
+        List<String> leaked = new ArrayList<>();
+        try (LinkFlipper flipper = new LinkFlipper(d, outside)) {
+            for (int i = 0; i < 1_000_000 && (listed < 2000 || refused < 2000) && leaked.isEmpty(); i++) {
+                try {
+                    List<Map<String, Object>> entries = entries(list(Map.of("path", "d")));
+                    listed++;
+                    entries.stream().map(e -> (String) e.get("name")).filter(n -> !n.equals("inside.txt"))
+                            .forEach(leaked::add);
+                } catch (ToolException e) {
+                    refused++;
+                }
+            }
+        }
+        assertThat(leaked).as("entries of the outside directory (%d listed, %d refused)", listed, refused).isEmpty();
+        assertThat(listed).isPositive();
+        assertThat(refused).isPositive();
     }
 
     @Test

@@ -123,6 +123,39 @@ class FileReaderToolTest {
     }
 
     @Test
+    void aDirectorySwappedForALinkToOutsideWhileReadsRunNeverYieldsTheOutsideFile() throws Exception {
+        // root/d is a real directory when resolve checks "d/f.txt", and may be a link to outside/ when the file is
+        // opened: the file read must be the one checked, or none
+        Path d = Files.createDirectories(root.resolve("d"));
+        Files.writeString(d.resolve("f.txt"), "inside");
+        Files.writeString(outside.resolve("f.txt"), "top secret");
+        int inside = 0;
+        int refused = 0;
+        int leaked = 0;
+        int flips;
+        try (LinkFlipper flipper = new LinkFlipper(d, outside)) {
+            // until both outcomes have been seen many times, so that the race was run, not avoided
+            for (int i = 0; i < 1_000_000 && (inside < 3000 || refused < 3000) && leaked == 0; i++) {
+                try {
+                    if (read("d/f.txt").output().equals("inside")) {
+                        inside++;
+                    } else {
+                        leaked++;
+                    }
+                } catch (ToolException e) {
+                    refused++;
+                    assertThat(e.getMessage()).doesNotContain("top secret");
+                }
+            }
+            flips = flipper.flips();
+        }
+        assertThat(leaked).as("reads that returned the outside file (%d inside, %d refused, %d flips)", inside, refused,
+                flips).isZero();
+        assertThat(inside).as("reads of the inside file").isPositive();
+        assertThat(refused).as("reads refused while the link was in place").isPositive();
+    }
+
+    @Test
     void refusesADanglingLink() throws IOException {
         Files.createSymbolicLink(root.resolve("dangling"), temp.resolve("nowhere"));
 

@@ -355,6 +355,39 @@ class FileWriterToolTest {
     }
 
     @Test
+    void aDirectorySwappedForALinkToOutsideWhileWritesRunNeverWritesOrReadsOutside() throws Exception {
+        FileWriterTool roomy = new FileWriterTool(new Workspace(root), 1 << 16);
+        Path d = Files.createDirectories(root.resolve("d"));
+        Files.writeString(d.resolve("f.txt"), "inside");
+        String secret = "top secret ".repeat(400);
+        Files.writeString(outside.resolve("f.txt"), secret);
+        Map<String, Object> replace = Map.of("path", "d/f.txt", "content", "a");
+        Map<String, Object> append = Map.of("path", "d/f.txt", "content", "b", "append", true);
+        int written = 0;
+        int refused = 0;
+        int largestAppend = 0;
+        try (LinkFlipper flipper = new LinkFlipper(d, outside)) {
+            for (int i = 0; i < 20_000 && (written < 300 || refused < 300); i++) {
+                try {
+                    roomy.invoke(ToolInvocation.of(replace, Duration.ofSeconds(5)));
+                    ToolResult r = roomy.invoke(ToolInvocation.of(append, Duration.ofSeconds(5)));
+                    // an append that read the outside file would have carried its bytes in
+                    largestAppend = Math.max(largestAppend, (Integer) ((Map<?, ?>) r.structured()).get("size"));
+                    written++;
+                } catch (ToolException e) {
+                    refused++;
+                }
+            }
+        }
+        assertThat(Files.readString(outside.resolve("f.txt")).equals(secret)).as("the outside file is unchanged").isTrue();
+        assertThat(filesUnder(outside)).containsExactly("f.txt", "secret.txt");
+        assertThat(largestAppend).as("size after an append (%d written, %d refused)", written, refused)
+                .isLessThan(secret.length());
+        assertThat(written).isPositive();
+        assertThat(refused).isPositive();
+    }
+
+    @Test
     void writesIntoAnAdditionalRoot() throws Exception {
         Path extra = Files.createDirectories(temp.resolve("extra"));
         FileWriterTool multi = new FileWriterTool(new Workspace(root, List.of(extra)), MAX_BYTES);

@@ -85,18 +85,27 @@ class RunCommandToolTest {
     }
 
     @Test
-    void theWorkspaceIsReadOnlyUnlessConfiguredWritable() throws Exception {
-        // writable by anyone on the host, so only the read-only bind can stop the write
+    void anArgumentThatWouldWriteAFileIsRefusedBeforeTheSandboxEvenWhenTheWorkspaceIsWritable() throws Exception {
+        // writable by anyone on the host and bound read-write: only the policy stops the write
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.setPosixFilePermissions(root.resolve("a.txt"), PosixFilePermissions.fromString("rw-rw-rw-"));
-        ToolResult ro = call(tool(false, "/usr/bin/sort"), Map.of("command", "sort", "args", List.of("-o", "a.txt", "a.txt")));
-        assertThat(ro.isSuccess()).isFalse();
-        assertThat(ro.output()).startsWith("sort exited with code 2").contains("Read-only file system");
+        assertThatThrownBy(() -> call(tool(true, "/usr/bin/sort"), Map.of("command", "sort", "args", List.of("-r", "-o", "a.txt", "a.txt"))))
+                .isInstanceOf(ToolException.class)
+                .hasMessageStartingWith("sort option '-o' is refused: it writes a file");
         assertThat(Files.readString(root.resolve("a.txt"))).isEqualTo("one\ntwo\nthree\n");
 
-        ToolResult rw = call(tool(true, "/usr/bin/sort"), Map.of("command", "sort", "args", List.of("-r", "-o", "a.txt", "a.txt")));
-        assertThat(rw.isSuccess()).as(rw.output()).isTrue();
-        assertThat(Files.readString(root.resolve("a.txt"))).isEqualTo("two\nthree\none\n");
+        ToolResult sorted = call(tool(true, "/usr/bin/sort"), Map.of("command", "sort", "args", List.of("-r", "a.txt")));
+        assertThat(sorted.output()).isEqualTo("two\nthree\none\n");
+    }
+
+    @Test
+    void findCannotRunAnotherProgram() throws Exception {
+        Path marker = root.resolve("ran");
+        assertThatThrownBy(() -> call(tool(true, "/usr/bin/find"),
+                Map.of("command", "find", "args", List.of(".", "-exec", "/usr/bin/touch", marker.toString(), ";"))))
+                .isInstanceOf(ToolException.class)
+                .hasMessage("find primary '-exec' is refused: it runs another program");
+        assertThat(marker).doesNotExist();
     }
 
     @Test
@@ -124,7 +133,7 @@ class RunCommandToolTest {
                 .hasMessage("allowedCommands entry 'ls' must be an absolute path");
     }
 
-    private static RunCommandTool.Config config(boolean writable, int timeout, String... allowed) {
+    static RunCommandTool.Config config(boolean writable, int timeout, String... allowed) {
         return new RunCommandTool.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.toka.tool.ToolException;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -46,6 +49,71 @@ class WorkspaceTest {
         assertThatThrownBy(() -> ws.resolve(link.resolve("escape/secret.txt").toString()))
                 .isInstanceOf(ToolException.class)
                 .hasMessageContaining("leads outside the workspace root through a symbolic link");
+    }
+
+    @Test
+    void whatIsOpenedIsWhatWasCheckedEvenIfADirectoryBecomesALinkInBetween() throws Exception {
+        Workspace ws = new Workspace(temp.resolve("ws"));
+        Path d = Files.createDirectories(ws.root().resolve("d"));
+        Files.writeString(d.resolve("f.txt"), "inside");
+        Path outside = Files.createDirectories(temp.resolve("outside"));
+        Files.writeString(outside.resolve("f.txt"), "top secret");
+        Path file = ws.resolve("d/f.txt");
+        Path dir = ws.resolve("d");
+        assertThat(readAll(ws.openFile(file, "d/f.txt"))).isEqualTo("inside");
+
+        // the check is done; now d is swapped for a link to outside, as another process could
+        Files.move(d, ws.root().resolve("d.aside"));
+        Files.createSymbolicLink(d, outside);
+
+        assertThat(Files.readString(file)).as("what a plain open would read").isEqualTo("top secret");
+        assertThatThrownBy(() -> ws.openFile(file, "d/f.txt"))
+                .isInstanceOf(ToolException.class)
+                .hasMessage("path 'd/f.txt' changed while it was opened: 'd' is now a symbolic link; try again");
+        assertThatThrownBy(() -> ws.openDirectory(dir, "d"))
+                .isInstanceOf(ToolException.class)
+                .hasMessage("path 'd' changed while it was opened: 'd' is now a symbolic link; try again");
+        assertThatThrownBy(() -> ws.attributes(file, "d/f.txt"))
+                .isInstanceOf(ToolException.class)
+                .hasMessageContaining("changed while it was opened");
+    }
+
+    @Test
+    void openFileTakesOnlyARegularFileAndNeverFollowsALinkAtTheEnd() throws Exception {
+        Workspace ws = new Workspace(temp.resolve("ws"));
+        Files.writeString(ws.root().resolve("real.txt"), "x");
+        Files.createSymbolicLink(ws.root().resolve("alias.txt"), ws.root().resolve("real.txt"));
+        Files.createDirectories(ws.root().resolve("sub"));
+
+        assertThatThrownBy(() -> ws.openFile(ws.root().resolve("alias.txt"), "alias.txt"))
+                .isInstanceOf(ToolException.class)
+                .hasMessage("path 'alias.txt' changed while it was opened: 'alias.txt' is now a symbolic link; try again");
+        assertThatThrownBy(() -> ws.openFile(ws.root().resolve("sub"), "sub"))
+                .isInstanceOf(ToolException.class).hasMessage("path 'sub' is not a regular file");
+        assertThatThrownBy(() -> ws.openFile(ws.root(), "."))
+                .isInstanceOf(ToolException.class).hasMessage("path '.' is a directory, not a file");
+        assertThatThrownBy(() -> ws.openFile(ws.root().resolve("none.txt"), "none.txt"))
+                .isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> ws.openFile(temp.resolve("elsewhere.txt"), "elsewhere.txt"))
+                .isInstanceOf(ToolException.class).hasMessage("path 'elsewhere.txt' is outside the workspace root");
+    }
+
+    @Test
+    void readAtMostStopsOneByteOverTheLimit() throws Exception {
+        Workspace ws = new Workspace(temp.resolve("ws"));
+        Files.writeString(ws.root().resolve("ten.txt"), "0123456789");
+        try (SeekableByteChannel in = ws.openFile(ws.root().resolve("ten.txt"), "ten.txt")) {
+            assertThat(Workspace.readAtMost(in, 4)).hasSize(5);
+        }
+        try (SeekableByteChannel in = ws.openFile(ws.root().resolve("ten.txt"), "ten.txt")) {
+            assertThat(Workspace.readAtMost(in, 100)).hasSize(10);
+        }
+    }
+
+    private static String readAll(SeekableByteChannel in) throws IOException {
+        try (in) {
+            return new String(Workspace.readAtMost(in, 1 << 20), StandardCharsets.UTF_8);
+        }
     }
 
     @Test
