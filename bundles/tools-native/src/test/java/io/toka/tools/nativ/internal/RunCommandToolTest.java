@@ -1,5 +1,6 @@
 package io.toka.tools.nativ.internal;
 
+import io.toka.sandbox.testing.SandboxRequirement;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
