@@ -34,7 +34,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  */
 // Two PIDs: the shared workspace (io.toka.tools.files) and its own. bnd's @Designate takes exactly one PID, so
 // the Config annotation serves as the component property type only.
-@Component(service = Tool.class, configurationPid = {WorkspaceConfig.PID, RunCommandTool.PID})
+// immediate: a configuration naming a refused program fails activation at once, so the tool is never offered
+@Component(service = Tool.class, immediate = true, configurationPid = {WorkspaceConfig.PID, RunCommandTool.PID})
 @ToolName(RunCommandTool.NAME)
 public final class RunCommandTool implements Tool {
 
