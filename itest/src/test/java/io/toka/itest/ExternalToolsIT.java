@@ -307,9 +307,11 @@ public class ExternalToolsIT extends TestSupport {
 
     @Test
     public void discoverPrintsADraftAndRegistersNothing() throws Exception {
-        Path dir = scriptDir("discover");
+        // tool-discover looks only under Toka's own directories: the workspace and tools/
+        Path workspace = Path.of(System.getProperty("karaf.base"), "workspace");
+        Path dir = Files.createTempDirectory(Files.createDirectories(workspace), "discover");
         Files.writeString(dir.resolve("count_words.py"), "#!/usr/bin/env python3\n\"\"\"Counts words in a text.\"\"\"\nprint(1)\n");
-        String out = new ShellRunner(sessionFactory).run("toka:tool-discover " + dir);
+        String out = new ShellRunner(sessionFactory).run("toka:tool-discover " + workspace.relativize(dir));
         assertTrue(out, out.contains("count-words"));
         assertTrue(out, out.contains("Counts words in a text."));
         assertFalse(registry.find("count-words").isPresent());

@@ -280,25 +280,25 @@ class AgentServiceImplTest {
 
     @Test
     void aRevocationDuringAModelTurnStopsTheRunBeforeTheNextTask() throws Exception {
-        f.catalog.add(TestCatalog.agent("expiring", READ_WRITE, "One", "Two"));
+        f.catalog.add(TestCatalog.agent("between-tasks", READ_WRITE, "One", "Two"));
         SecurityContext caller = f.caller("bob", "*");
         CountDownLatch inModel = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        f.llm.script("expiring", r -> {
+        f.llm.script("between-tasks", r -> {
             inModel.countDown();
             release.await();
             return verdict("success", "one").answer(r);
         }, verdict("success", "two"));
 
-        agents.run("expiring", caller);
+        agents.run("between-tasks", caller);
         assertThat(inModel.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         f.tokens.revoke(caller.token().orElseThrow().jti());
         release.countDown();
-        AgentStatus s = agents.await("expiring", WAIT);
+        AgentStatus s = agents.await("between-tasks", WAIT);
 
         assertThat(s.state()).isEqualTo(State.FAILED);
         assertThat(s.message()).contains("token revoked");
-        assertThat(f.llm.requestsOf("expiring")).hasSize(1);
+        assertThat(f.llm.requestsOf("between-tasks")).hasSize(1);
     }
 
     @Test
