@@ -36,6 +36,9 @@ public class SecurityIT extends TestSupport {
     @Inject
     ConfigurationAdmin configAdmin;
 
+    @Inject
+    org.apache.karaf.shell.api.console.SessionFactory sessionFactory;
+
     @Before
     public void apiUp() throws Exception {
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get("/api/v1/health").status() == 200);
@@ -175,6 +178,62 @@ public class SecurityIT extends TestSupport {
             assertEquals(6, limited.body().get("limit").asInt());
             // another subject is not affected
             assertEquals(200, request("GET", "/api/v1/tools", other, null, null).status());
+        } finally {
+            c.update(original);
+        }
+    }
+
+    @Test
+    public void perToolLimitsHoldForTheShellNotOnlyForHttp() throws Exception {
+        Path ws = Path.of(System.getProperty("karaf.base"), "workspace");
+        Files.createDirectories(ws);
+        Files.writeString(ws.resolve("limited.txt"), "limited\n");
+        String token = issue("per-tool-agent", "tool:invoke:file-reader", "tool:invoke:file-lister", "filesystem:read");
+        Configuration c = configAdmin.getConfiguration("io.toka.ratelimit", null);
+        Dictionary<String, Object> original = c.getProperties();
+        Hashtable<String, Object> perTool = new Hashtable<>();
+        perTool.put("requestsPerMinute", "1000");
+        perTool.put("burst", "1000");
+        perTool.put("perTool", "true");
+        perTool.put("perToolRequestsPerMinute", "1");
+        perTool.put("perToolBurst", "2");
+        c.update(perTool);
+        ShellRunner shell = new ShellRunner(sessionFactory);
+        try {
+            // applied asynchronously: wait until a fresh subject's third call of one tool is refused over HTTP
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                String probe = issue("probe-" + System.nanoTime(), "tool:invoke:file-reader", "filesystem:read");
+                int last = 0;
+                for (int i = 0; i < 3; i++) {
+                    last = postJson("/api/v1/tools/file-reader/invoke", "{\"arguments\":{\"path\":\"limited.txt\"}}",
+                            probe).status();
+                }
+                return last == 429;
+            });
+            // the shell: the same tool twice, then refused; another tool still runs
+            for (int i = 0; i < 2; i++) {
+                assertTrue(shell.runAs("toka:tool-invoke file-reader path=limited.txt", "rita", "admin")
+                        .contains("limited"));
+            }
+            try {
+                String out = shell.runAs("toka:tool-invoke file-reader path=limited.txt", "rita", "admin");
+                throw new AssertionError("a third shell call of file-reader ran: " + out);
+            } catch (Exception refused) {
+                assertTrue(refused.getMessage(), refused.getMessage().contains("Rate limit exceeded for calls of tool "
+                        + "'file-reader' by 'rita'"));
+            }
+            assertTrue(shell.runAs("toka:tool-invoke file-lister path=.", "rita", "admin").contains("limited.txt"));
+            // over HTTP the same numbers, with the headers of the tool's bucket
+            for (int i = 0; i < 2; i++) {
+                Response ok = postJson("/api/v1/tools/file-reader/invoke", "{\"arguments\":{\"path\":\"limited.txt\"}}",
+                        token);
+                assertEquals(200, ok.status());
+                assertEquals(String.valueOf(1 - i), ok.header("X-RateLimit-Remaining"));
+            }
+            Response refused = postJson("/api/v1/tools/file-reader/invoke", "{\"arguments\":{\"path\":\"limited.txt\"}}",
+                    token);
+            assertEquals(429, refused.status());
+            assertNotNull(refused.header("Retry-After"));
         } finally {
             c.update(original);
         }
