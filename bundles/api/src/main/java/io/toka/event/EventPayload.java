@@ -54,6 +54,29 @@ public interface EventPayload {
         }
     }
 
+    /**
+     * One security decision from the audit log (authentication, authorization, token issue, delegation and
+     * revocation, key rotation, rate-limit refusals), stored so that it can be queried by kind, subject and time.
+     *
+     * @param action what was attempted, e.g. {@code authorize}
+     * @param outcome {@code success}, {@code failure}, {@code allowed} or {@code denied}
+     * @param subject who, or {@code null} when a token could not be read
+     * @param jti the token involved, or {@code null}
+     * @param detail the resource or the reason, or {@code null}
+     */
+    record AuditRecorded(String action, String outcome, String subject, String jti, String detail)
+            implements EventPayload {
+        public AuditRecorded {
+            require(action, "action");
+            require(outcome, "outcome");
+        }
+
+        @Override
+        public String kind() {
+            return "audit.recorded";
+        }
+    }
+
     /** A sub-agent was spawned. */
     record AgentSpawned(String parent, String agent, String subject) implements EventPayload {
         public AgentSpawned {

@@ -24,7 +24,7 @@ class EventModelTest {
 
     static final Set<String> KINDS = Set.of("task.scheduled", "agent.spawned", "observation.emitted",
             "agent.terminated", "agent.suspended", "agent.resumed", "task.completed", "task.failed", "task.timeout",
-            "tool.invoked", "token.issued", "token.revoked", "key.rotated", "system.error");
+            "tool.invoked", "token.issued", "token.revoked", "key.rotated", "system.error", "audit.recorded");
 
     /** One instance of every built-in payload. */
     static Stream<EventPayload> builtIns() {
@@ -42,7 +42,8 @@ class EventModelTest {
                 new EventPayload.TokenIssued("jti-1", "admin", "token.issue: sub=bob"),
                 new EventPayload.TokenRevoked("jti-1", "admin", null),
                 new EventPayload.KeyRotated(null, null),
-                new EventPayload.SystemError("store", "disk full"));
+                new EventPayload.SystemError("store", "disk full"),
+                new EventPayload.AuditRecorded("authorize", "allowed", "alice", "jti-1", "tool.invoke:file-reader"));
     }
 
     /** A payload defined outside the kernel. */
@@ -230,11 +231,11 @@ class EventModelTest {
         Set<Class<?>> nested = Arrays.stream(EventPayload.class.getDeclaredClasses())
                 .filter(c -> c.isRecord() && EventPayload.class.isAssignableFrom(c)).collect(Collectors.toSet());
         assertThat(builtIns().map(Object::getClass).collect(Collectors.toSet())).isEqualTo(nested);
-        assertThat(nested).hasSize(14);
+        assertThat(nested).hasSize(15);
     }
 
     @Test
-    void builtInKindsAreTheFourteenKindsAndMatchEachRecord() {
+    void builtInKindsAreTheFifteenKindsAndMatchEachRecord() {
         assertThat(Events.builtInKinds()).isEqualTo(KINDS);
         assertThat(builtIns().map(EventPayload::kind).collect(Collectors.toSet())).isEqualTo(KINDS);
         // the kind derived from the class name reads back the class whose kind() it is

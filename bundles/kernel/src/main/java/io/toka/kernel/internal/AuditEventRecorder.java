@@ -8,8 +8,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Turns security audit decisions into kernel events: token issue and delegation → {@code token.issued}, revocation →
- * {@code token.revoked}, key rotation → {@code key.rotated}.
+ * Turns security audit decisions into kernel events: every decision → {@code audit.recorded}; and token issue and
+ * delegation → {@code token.issued}, revocation → {@code token.revoked}, key rotation → {@code key.rotated}.
  *
  * <p>Not a DS component: the kernel needs the token service, which needs the audit log, which binds its listeners; a
  * listener component that needed the kernel (even optionally) made SCR detect a service cycle and drop the binding.
@@ -39,21 +39,28 @@ public final class AuditEventRecorder implements AuditListener {
 
     @Override
     public void onAudit(AuditEvent e) {
+        // every audit record is stored as an event (queryable by kind, subject and time), and a successful token or
+        // key action also as its own typed event
         EventPayload p = payload(e);
-        if (p == null) {
-            return;
-        }
+        EventPayload record = new EventPayload.AuditRecorded(e.action(), e.outcome(), e.subject(), e.jti(),
+                e.detail());
         Kernel k;
         synchronized (this) {
             k = kernel;
             if (k == null) {
                 if (pending.size() < PENDING_CAP) {
-                    pending.add(p);
+                    pending.add(record);
+                    if (p != null) {
+                        pending.add(p);
+                    }
                 }
                 return;
             }
         }
-        k.post(p);
+        k.post(record);
+        if (p != null) {
+            k.post(p);
+        }
     }
 
     /** @return the event for a successful token or key action, or {@code null} for anything else */

@@ -65,7 +65,6 @@ public final class KernelImpl implements Kernel, EventBus {
             new ConcurrentSkipListMap<>(java.util.Comparator.reverseOrder());
     private final Map<String, AgentQueue> queues = new ConcurrentHashMap<>();
     private final BlockingQueue<EventPayload> posted = new LinkedBlockingQueue<>(POST_CAPACITY);
-    private final AtomicLong postDropped = new AtomicLong();
     /** Posted events not yet stored (or given up on), including the batch the writer is storing. */
     private final AtomicLong postPending = new AtomicLong();
     private final Thread writer;
@@ -271,16 +270,29 @@ public final class KernelImpl implements Kernel, EventBus {
     @Override
     public void post(EventPayload payload) {
         postPending.incrementAndGet();
+        // Back-pressure, never a drop: a full queue makes the poster wait for the writer (group commits of up to
+        // POST_BATCH events), so every posted event (tool calls, audit records) is stored, in order.
+        boolean interrupted = false;
+        long waitedMillis = 0;
         try {
-            if (!posted.offer(payload, 100, TimeUnit.MILLISECONDS)) {
-                postPending.decrementAndGet();
-                long n = postDropped.incrementAndGet();
-                LOG.warn("Event writer is {} events behind; dropped a {} event ({} dropped so far)", POST_CAPACITY,
-                        payload.kind(), n);
+            while (true) {
+                try {
+                    if (posted.offer(payload, 1, TimeUnit.SECONDS)) {
+                        return;
+                    }
+                    waitedMillis += 1000;
+                    if (waitedMillis % 10_000 == 0) {
+                        LOG.warn("Event writer is {} events behind; a {} event has waited {} s to be queued",
+                                POST_CAPACITY, payload.kind(), waitedMillis / 1000);
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true; // keep the event; restore the flag once it is queued
+                }
             }
-        } catch (InterruptedException e) {
-            postPending.decrementAndGet();
-            Thread.currentThread().interrupt();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

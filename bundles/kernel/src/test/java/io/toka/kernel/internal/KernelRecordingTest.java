@@ -218,13 +218,15 @@ class KernelRecordingTest {
         assertThat(store.count()).isZero();
 
         recorder.setKernel(kernel);
-        await().atMost(WAIT).until(() -> store.count() == 1);
-        assertThat(Events.payload(store.all().get(0)).orElseThrow())
+        await().atMost(WAIT).until(() -> store.count() == 3);
+        assertThat(store.all()).extracting(Event::kind)
+                .containsExactly("audit.recorded", "token.issued", "audit.recorded");
+        assertThat(Events.payload(store.all().get(1)).orElseThrow())
                 .isEqualTo(new EventPayload.TokenIssued("boot", "system", "token.issue: bootstrap admin token"));
         recorder.unsetKernel(kernel);
         recorder.onAudit(audit("key.rotate", "success", "admin", null, "k2"));
         recorder.setKernel(kernel);
-        await().atMost(WAIT).until(() -> store.count() == 2);
+        await().atMost(WAIT).until(() -> store.count() == 5);
     }
 
     @Test
@@ -235,7 +237,7 @@ class KernelRecordingTest {
         recorder.onAudit(audit("token.delegate", "success", "bob", "j2", "sub=carol"));
         recorder.onAudit(audit("token.revoke", "success", "admin", "j1", "revoked 2"));
         recorder.onAudit(audit("key.rotate", "success", "admin", null, "new key k2"));
-        // refusals, failures and other actions stay in the audit log
+        // refusals, failures and other actions are stored as audit records only
         recorder.onAudit(audit("token.issue", "failure", "admin", null, "bad ttl"));
         recorder.onAudit(audit("token.issue", "denied", "eve", null, "no token:issue"));
         recorder.onAudit(audit("token.revoke", "denied", "eve", "j1", "not hers"));
@@ -247,17 +249,27 @@ class KernelRecordingTest {
         recorder.onAudit(audit("key.generate", "success", "system", null, "k1"));
         kernel.post(new EventPayload.SystemError("test", "sentinel"));
 
-        await().atMost(WAIT).until(() -> store.count() == 5);
-        List<EventPayload> payloads = store.all().stream().map(e -> Events.payload(e).orElseThrow()).toList();
+        await().atMost(WAIT).until(() -> store.count() == 18);
+        List<Event> typed = store.all().stream().filter(e -> !e.kind().equals("audit.recorded")).toList();
+        List<EventPayload> payloads = typed.stream().map(e -> Events.payload(e).orElseThrow()).toList();
         assertThat(payloads).containsExactly(
                 new EventPayload.TokenIssued("j1", "admin", "token.issue: sub=bob"),
                 new EventPayload.TokenIssued("j2", "bob", "token.delegate: sub=carol"),
                 new EventPayload.TokenRevoked("j1", "admin", "revoked 2"),
                 new EventPayload.KeyRotated("admin", "new key k2"),
                 new EventPayload.SystemError("test", "sentinel"));
-        assertThat(store.all()).extracting(Event::kind).containsExactly("token.issued", "token.issued",
+        assertThat(typed).extracting(Event::kind).containsExactly("token.issued", "token.issued",
                 "token.revoked", "key.rotated", "system.error");
-        assertThat(store.all().get(0).subject()).isEqualTo("admin");
+        assertThat(typed.get(0).subject()).isEqualTo("admin");
+        // every decision, allowed or refused, is an audit record in the store, in order, queryable by subject
+        List<EventPayload.AuditRecorded> records = store.all().stream().filter(e -> e.kind().equals("audit.recorded"))
+                .map(e -> (EventPayload.AuditRecorded) Events.payload(e).orElseThrow()).toList();
+        assertThat(records).hasSize(13);
+        assertThat(records.get(10)).isEqualTo(new EventPayload.AuditRecorded("authorize", "allowed", "bob", "j2",
+                "tool.invoke:x"));
+        assertThat(records).extracting(EventPayload.AuditRecorded::outcome).contains("denied", "failure");
+        assertThat(store.all().stream().filter(e -> e.kind().equals("audit.recorded") && "eve".equals(e.subject())))
+                .hasSize(3);
     }
 
     @Test
@@ -271,8 +283,8 @@ class KernelRecordingTest {
         for (AuditEvent e : tokens.audit) {
             recorder.onAudit(e);
         }
-        await().atMost(WAIT).until(() -> store.count() == 1);
-        Event issued = store.all().get(0);
+        await().atMost(WAIT).until(() -> store.all().stream().anyMatch(e -> e.kind().equals("token.issued")));
+        Event issued = store.all().stream().filter(e -> e.kind().equals("token.issued")).findFirst().orElseThrow();
         assertThat(issued.kind()).isEqualTo("token.issued");
         EventPayload.TokenIssued p = (EventPayload.TokenIssued) Events.payload(issued).orElseThrow();
         assertThat(p.jti()).isEqualTo(bob.token().orElseThrow().jti());

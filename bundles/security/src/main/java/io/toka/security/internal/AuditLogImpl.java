@@ -8,6 +8,7 @@ import io.toka.security.AuditLog;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes every audit event as one JSON object on the {@code toka.audit} logger (the distribution routes it to
- * {@code data/log/audit.log}) and hands it to every {@link AuditListener} service.
+ * {@code data/log/toka-audit.log}), asynchronously and in order ({@link AuditFileWriter}), and hands it to every
+ * {@link AuditListener} service on the caller's thread; the kernel's listener stores it as an {@code audit.recorded}
+ * event.
  */
 @Component(service = AuditLog.class)
 public final class AuditLogImpl implements AuditLog {
@@ -29,6 +32,14 @@ public final class AuditLogImpl implements AuditLog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<AuditListener> listeners = new CopyOnWriteArrayList<>();
+    /** The file lines, written off the caller's thread; listeners (the event store among them) are called in place. */
+    private final AuditFileWriter file = new AuditFileWriter(e -> AUDIT.info(toJson(e)));
+
+    /** Flushes the audit lines still queued. */
+    @Deactivate
+    void deactivate() {
+        file.close();
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(AuditListener listener) {
@@ -42,7 +53,7 @@ public final class AuditLogImpl implements AuditLog {
     @Override
     public void record(AuditEvent event) {
         if (AUDIT.isInfoEnabled()) {
-            AUDIT.info(toJson(event));
+            file.write(event);
         }
         for (AuditListener l : listeners) {
             try {
