@@ -295,6 +295,17 @@ class KernelRecordingTest {
     // ---------------------------------------------------------------- EventAdmin
 
     @Test
+    void onlyHandlersWhoseTopicsCanMatchMakeTheBridgePost() {
+        assertThat(EventAdminBridge.matchesToka("*")).isTrue();
+        assertThat(EventAdminBridge.matchesToka("toka/*")).isTrue();
+        assertThat(EventAdminBridge.matchesToka("toka/event/*")).isTrue();
+        assertThat(EventAdminBridge.matchesToka(new String[] {"org/osgi/*", "toka/event/tool/invoked"})).isTrue();
+        assertThat(EventAdminBridge.matchesToka("org/osgi/service/log/*")).isFalse();
+        assertThat(EventAdminBridge.matchesToka(new String[] {"org/ops4j/pax/logging/*"})).isFalse();
+        assertThat(EventAdminBridge.matchesToka(null)).isFalse();
+    }
+
+    @Test
     void topicOfAKind() {
         assertThat(EventAdminBridge.topic("agent.spawned")).isEqualTo("toka/event/agent/spawned");
         assertThat(EventAdminBridge.topic("a.b.c")).isEqualTo("toka/event/a/b/c");
@@ -316,6 +327,13 @@ class KernelRecordingTest {
             }
         };
         EventAdminBridge bridge = new EventAdminBridge(admin, kernel);
+        // nobody listens yet: nothing is posted
+        bridge.onEvent(io.toka.event.Events.create(new EventPayload.KeyRotated("admin", "unheard"), List.of()));
+        assertThat(posted).isEmpty();
+        java.util.Map<String, Object> handler = new java.util.HashMap<>();
+        handler.put(org.osgi.framework.Constants.SERVICE_ID, 42L);
+        handler.put(org.osgi.service.event.EventConstants.EVENT_TOPIC, "toka/event/*");
+        bridge.bindHandler(handler);
         Event spawned = kernel.record(new EventPayload.AgentSpawned("p", "c", "alice"), List.of());
         Event error = kernel.record(new EventPayload.SystemError("store", "disk full"), List.of());
         await().atMost(WAIT).until(() -> posted.size() == 2);
