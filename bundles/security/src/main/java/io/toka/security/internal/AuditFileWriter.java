@@ -23,12 +23,22 @@ final class AuditFileWriter implements AutoCloseable {
 
     private final BlockingQueue<AuditEvent> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final Consumer<AuditEvent> sink;
+    private final Runnable endOfBatch;
     private final Thread writer;
     private volatile boolean open = true;
 
     /** @param sink writes one line (called on the writer thread only, in order) */
     AuditFileWriter(Consumer<AuditEvent> sink) {
+        this(sink, () -> { });
+    }
+
+    /**
+     * @param sink writes one line (called on the writer thread only, in order)
+     * @param endOfBatch called after each batch of lines, e.g. to flush a buffer
+     */
+    AuditFileWriter(Consumer<AuditEvent> sink, Runnable endOfBatch) {
         this.sink = sink;
+        this.endOfBatch = endOfBatch;
         this.writer = new Thread(this::drain, "toka-audit-writer");
         writer.setDaemon(true);
         writer.start();
@@ -48,6 +58,7 @@ final class AuditFileWriter implements AutoCloseable {
                 }
             }
             sink.accept(event); // closed: nothing drains the queue any more, so write it here
+            endOfBatch.run();
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -76,6 +87,11 @@ final class AuditFileWriter implements AutoCloseable {
                 }
             }
             batch.clear();
+            try {
+                endOfBatch.run();
+            } catch (RuntimeException failure) {
+                LOG.error("Cannot flush the audit lines", failure);
+            }
         }
     }
 
@@ -98,5 +114,6 @@ final class AuditFileWriter implements AutoCloseable {
         List<AuditEvent> rest = new ArrayList<>();
         queue.drainTo(rest);
         rest.forEach(sink);
+        endOfBatch.run();
     }
 }
