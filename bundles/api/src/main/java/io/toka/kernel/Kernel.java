@@ -35,11 +35,24 @@ public interface Kernel {
     Event record(EventPayload payload, List<Event> parents);
 
     /**
-     * Records an event in the background (batched with others); never blocks the caller for I/O.
+     * Records an event in the background (batched with others). Never drops it: when the writer is behind, the caller
+     * waits for room in its queue (back-pressure).
      *
      * @param payload what happened
      */
     void post(EventPayload payload);
+
+    /**
+     * Records an event in the background, batched with others (group commit), and waits until the batch holding it
+     * is stored. Everything posted before it is stored by then too, in order. For what must be durable before its
+     * caller is answered, e.g. an acknowledged tool call.
+     *
+     * @param payload what happened
+     * @param timeout how long to wait for the commit
+     * @return whether it was stored within the timeout (it stays queued either way)
+     * @throws InterruptedException if interrupted while waiting
+     */
+    boolean postAndAwait(EventPayload payload, java.time.Duration timeout) throws InterruptedException;
 
     /** @return how many tasks the agent has queued */
     int queuedTasks(String agent);

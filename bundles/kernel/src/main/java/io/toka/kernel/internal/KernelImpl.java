@@ -64,7 +64,11 @@ public final class KernelImpl implements Kernel, EventBus {
     private final Map<ServiceReference<?>, OperationHandler> handlers =
             new ConcurrentSkipListMap<>(java.util.Comparator.reverseOrder());
     private final Map<String, AgentQueue> queues = new ConcurrentHashMap<>();
-    private final BlockingQueue<EventPayload> posted = new LinkedBlockingQueue<>(POST_CAPACITY);
+    private final BlockingQueue<Posted> posted = new LinkedBlockingQueue<>(POST_CAPACITY);
+
+    /** A posted event, and the commit its poster waits for ({@code null} when nobody waits). */
+    private record Posted(EventPayload payload, java.util.concurrent.CompletableFuture<Boolean> stored) {
+    }
     /** Posted events not yet stored (or given up on), including the batch the writer is storing. */
     private final AtomicLong postPending = new AtomicLong();
     private final Thread writer;
@@ -269,6 +273,24 @@ public final class KernelImpl implements Kernel, EventBus {
 
     @Override
     public void post(EventPayload payload) {
+        enqueue(new Posted(payload, null));
+    }
+
+    @Override
+    public boolean postAndAwait(EventPayload payload, java.time.Duration timeout) throws InterruptedException {
+        Posted p = new Posted(payload, new java.util.concurrent.CompletableFuture<>());
+        enqueue(p);
+        try {
+            return p.stored().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return false;
+        }
+    }
+
+    private void enqueue(Posted entry) {
+        EventPayload payload = entry.payload();
         postPending.incrementAndGet();
         // Back-pressure, never a drop: a full queue makes the poster wait for the writer (group commits of up to
         // POST_BATCH events), so every posted event (tool calls, audit records) is stored, in order.
@@ -277,7 +299,7 @@ public final class KernelImpl implements Kernel, EventBus {
         try {
             while (true) {
                 try {
-                    if (posted.offer(payload, 1, TimeUnit.SECONDS)) {
+                    if (posted.offer(entry, 1, TimeUnit.SECONDS)) {
                         return;
                     }
                     waitedMillis += 1000;
@@ -297,10 +319,10 @@ public final class KernelImpl implements Kernel, EventBus {
     }
 
     private void writePosted() {
-        List<EventPayload> batch = new ArrayList<>(POST_BATCH);
+        List<Posted> batch = new ArrayList<>(POST_BATCH);
         while (running || !posted.isEmpty()) {
             try {
-                EventPayload first = posted.poll(200, TimeUnit.MILLISECONDS);
+                Posted first = posted.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
@@ -313,7 +335,12 @@ public final class KernelImpl implements Kernel, EventBus {
             posted.drainTo(batch, POST_BATCH - batch.size());
             int taken = batch.size();
             List<Event> events = new ArrayList<>(batch.size());
-            for (EventPayload p : batch) {
+            List<java.util.concurrent.CompletableFuture<Boolean>> waiting = new ArrayList<>();
+            for (Posted posting : batch) {
+                EventPayload p = posting.payload();
+                if (posting.stored() != null) {
+                    waiting.add(posting.stored());
+                }
                 try {
                     events.add(Events.create(p, List.of()));
                 } catch (IllegalArgumentException e) {
@@ -321,14 +348,21 @@ public final class KernelImpl implements Kernel, EventBus {
                 }
             }
             batch.clear();
+            boolean stored = false;
             try {
-                for (Event e : store.append(events)) {
+                List<Event> appended = store.append(events);
+                stored = true;
+                waiting.forEach(w -> w.complete(Boolean.TRUE));
+                for (Event e : appended) {
                     bus.publish(e);
                 }
             } catch (RuntimeException e) {
                 // any store failure, expected (EventStoreException) or not, must not end the writer
                 LOG.error("Could not store {} background event(s): {}", events.size(), e.toString());
             } finally {
+                if (!stored) {
+                    waiting.forEach(w -> w.complete(Boolean.FALSE));
+                }
                 postPending.addAndGet(-taken);
             }
         }

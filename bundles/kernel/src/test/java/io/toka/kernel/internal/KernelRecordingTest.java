@@ -77,6 +77,29 @@ class KernelRecordingTest {
     }
 
     @Test
+    void postAndAwaitReturnsOnceItsBatchIsStoredWithEverythingPostedBefore() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            kernel.post(new EventPayload.AuditRecorded("authorize", "allowed", "s" + i, null, null));
+        }
+        boolean stored = kernel.postAndAwait(new EventPayload.ToolInvoked("t", "1", "s", true, 1), Duration.ofSeconds(10));
+
+        assertThat(stored).isTrue();
+        // no waiting here: the call's event and every event posted before it are already in the store, in order
+        assertThat(store.count()).isEqualTo(101);
+        assertThat(store.all().get(100).kind()).isEqualTo("tool.invoked");
+        assertThat(store.all().get(0).subject()).isEqualTo("s0");
+    }
+
+    @Test
+    void postAndAwaitReportsAStoreFailureAtOnce() throws Exception {
+        store.fail = true;
+        long t0 = System.nanoTime();
+        boolean stored = kernel.postAndAwait(new EventPayload.ToolInvoked("t", "1", "s", true, 1), Duration.ofSeconds(30));
+        assertThat(stored).isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
     void postedEventsAreStoredInTheBackgroundAndPublished() throws Exception {
         for (int i = 0; i < 100; i++) {
             kernel.post(payload(i));

@@ -30,6 +30,12 @@ public final class RecordingKernel implements Kernel {
         posted.add(payload);
     }
 
+    @Override
+    public boolean postAndAwait(EventPayload payload, java.time.Duration timeout) {
+        post(payload);
+        return true;
+    }
+
     /** The kinds posted for one agent, in order. */
     public List<String> kindsOf(String agent) {
         return posted.stream().filter(p -> agent.equals(p.agent())).map(EventPayload::kind).toList();

@@ -87,6 +87,8 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ToolRegistryImpl.class);
+    /** How long a call waits for its event's commit before it is answered anyway (and the delay logged). */
+    private static final Duration EVENT_COMMIT_WAIT = Duration.ofSeconds(5);
 
     /** Where each call is recorded as a {@code tool.invoked} event, in the background; absent in plain unit tests. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -214,8 +216,18 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         }
         Kernel k = kernel;
         if (k != null) {
-            k.post(new EventPayload.ToolInvoked(name, result.toolVersion(), caller.subject(), result.isSuccess(),
-                    result.durationMs()));
+            // the call is acknowledged only once its event (and every audit record before it) is stored: a group
+            // commit shared with concurrent calls, so a crash right after the answer loses no acknowledged call
+            EventPayload.ToolInvoked event = new EventPayload.ToolInvoked(name, result.toolVersion(), caller.subject(),
+                    result.isSuccess(), result.durationMs());
+            try {
+                if (!k.postAndAwait(event, EVENT_COMMIT_WAIT)) {
+                    LOG.warn("The tool.invoked event of a {} call by {} was not stored within {} ms", name,
+                            caller.subject(), EVENT_COMMIT_WAIT.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         return result;
     }

@@ -34,6 +34,12 @@ final class RecordingKernel implements Kernel {
     }
 
     @Override
+    public boolean postAndAwait(EventPayload payload, java.time.Duration timeout) {
+        post(payload);
+        return true;
+    }
+
+    @Override
     public int queuedTasks(String agent) {
         return 0;
     }
