@@ -107,6 +107,76 @@ public class RestartIT {
     }
 
     @Test
+    public void killedUnderLoadLosesNoAcknowledgedCall() throws Exception {
+        // the load is one subject: lift its limits so that the calls, not the limiter, are measured
+        Files.writeString(home.resolve("etc/io.toka.ratelimit.cfg"), "requestsPerMinute = 100000000\nburst = 1000000\n",
+                StandardOpenOption.APPEND);
+        Files.createDirectories(home.resolve("workspace"));
+        Files.writeString(home.resolve("workspace/crash.txt"), "crash\n");
+        startKaraf();
+        String admin = Files.readString(home.resolve("data/toka/admin.token")).trim();
+        HttpResponse<String> issued = send("POST", "/api/v1/tokens", admin, "{\"subject\":\"crash-load\","
+                + "\"permissions\":[\"tool:invoke:file-reader\",\"filesystem:read\"],\"ttlSeconds\":3600}");
+        assertEquals(issued.body(), 201, issued.statusCode());
+        String token = JSON.readTree(issued.body()).get("token").asText();
+
+        java.util.concurrent.atomic.AtomicLong acknowledged = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean crashed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(8);
+        for (int i = 0; i < 8; i++) {
+            callers.submit(() -> {
+                while (!crashed.get()) {
+                    try {
+                        HttpResponse<String> r = send("POST", "/api/v1/tools/file-reader/invoke", token,
+                                "{\"arguments\":{\"path\":\"crash.txt\"}}");
+                        if (r.statusCode() == 200 && r.body().contains("\"success\":true")) {
+                            acknowledged.incrementAndGet();
+                        }
+                    } catch (Exception connectionLost) {
+                        // the JVM is gone: whatever was not answered was not acknowledged
+                    }
+                }
+                return null;
+            });
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.get() >= 2000);
+        java.util.Properties instances = new java.util.Properties();
+        try (var in = Files.newInputStream(home.resolve("instances/instance.properties"))) {
+            instances.load(in);
+        }
+        long pid = Long.parseLong(instances.getProperty("item.0.pid").trim());
+        // kill -9 while the calls are in full flight
+        run(home, "kill", "-9", Long.toString(pid));
+        await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        crashed.set(true);
+        callers.shutdown();
+        assertTrue(callers.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS));
+        long acked = acknowledged.get();
+
+        startKaraf();
+        String adminAfter = Files.readString(home.resolve("data/toka/admin.token")).trim();
+        long stored = count(adminAfter, "kind=tool.invoked&subject=crash-load");
+        long audited = count(adminAfter, "kind=audit.recorded&subject=crash-load");
+        assertTrue("acknowledged " + acked + " calls, stored " + stored + " tool.invoked events", stored >= acked);
+        assertTrue("acknowledged " + acked + " calls, stored " + audited + " audit records", audited >= acked);
+    }
+
+    /** Counts the events a query matches, page by page. */
+    private long count(String token, String query) throws Exception {
+        long n = 0;
+        String after = null;
+        do {
+            HttpResponse<String> r = send("GET", "/api/v1/events?limit=1000&" + query
+                    + (after == null ? "" : "&after=" + after), token, null);
+            assertEquals(r.body(), 200, r.statusCode());
+            JsonNode page = JSON.readTree(r.body());
+            n += page.get("events").size();
+            after = page.get("next").isNull() ? null : page.get("next").asText();
+        } while (after != null);
+        return n;
+    }
+
+    @Test
     public void shellPasswordsAreHashedAtRestAndTheHashedLoginWorks() throws Exception {
         startKaraf();
         Path users = home.resolve("etc/users.properties");
