@@ -2,6 +2,8 @@ package io.toka.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.toka.event.EventBus;
+import io.toka.event.EventStore;
 import io.toka.llm.LlmGateway;
 import io.toka.orchestration.AgentConfig;
 import io.toka.orchestration.AgentConfigException;
@@ -18,15 +20,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import javax.servlet.Servlet;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardContextSelect;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletName;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /**
  * Agents and sessions: {@code /status}, {@code /agents}, {@code /agents/{name}} with {@code run}, {@code pause},
  * {@code resume}, {@code terminate} and {@code events} (Server-Sent Events of the agent's progress), and
  * {@code /sessions}. Permissions: {@code agent:read}, {@code agent:define}, {@code agent:run}, {@code session:run},
- * {@code session:read}.
+ * {@code session:read}. While the agent or the session service is absent (feature {@code toka-agents}), every
+ * request here is 404; the LLM gateway is optional (it re-registers whenever its configuration changes) and only
+ * adds the provider and usage to {@code /status}.
  */
-final class AgentApi {
+@Component(service = Servlet.class)
+@HttpWhiteboardContextSelect(ApiContext.SELECT)
+@HttpWhiteboardServletPattern({"/status", "/agents", "/agents/*", "/sessions", "/sessions/*"})
+@HttpWhiteboardServletName(AgentsServlet.NAME)
+public final class AgentsServlet extends ApiServlet {
 
+    static final String NAME = "toka-agents";
     static final String READ = "agent:read";
     static final String DEFINE = "agent:define";
     static final String RUN = "agent:run";
@@ -35,42 +54,78 @@ final class AgentApi {
     /** An agent YAML may be large (objectives, tasks, directives). */
     static final int MAX_BODY_BYTES = 256 * 1024;
 
-    private final AgentService agents;
-    private final SessionService sessions;
-    private final LlmGateway llm;
-    private final EventApi events;
+    private static final long serialVersionUID = 1L;
 
-    AgentApi(AgentService agents, SessionService sessions, LlmGateway llm, EventApi events) {
-        this.agents = agents;
-        this.sessions = sessions;
-        this.llm = llm;
-        this.events = events;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile transient AgentService agents;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile transient SessionService sessions;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile transient LlmGateway llm;
+
+    private final transient EventStream events;
+
+    private final transient Router router = new Router()
+            .get("/status", this::status)
+            .get("/agents", this::list)
+            .post("/agents", this::define)
+            .get("/agents/{name}", this::read)
+            .delete("/agents/{name}", this::remove)
+            .get("/agents/{name}/events", this::agentEvents)
+            .post("/agents/{name}/run", x -> control(x, "run"))
+            .post("/agents/{name}/pause", x -> control(x, "pause"))
+            .post("/agents/{name}/resume", x -> control(x, "resume"))
+            .post("/agents/{name}/terminate", x -> control(x, "terminate"))
+            .get("/sessions", this::listSessions)
+            .post("/sessions", this::startSession)
+            .get("/sessions/{id}", this::readSession);
+
+    @Activate
+    public AgentsServlet(@Reference EventStore store, @Reference EventBus bus) {
+        this.events = new EventStream(store, bus, mapper);
     }
 
-    /** @return false if the path is not an agent, session or status resource */
-    boolean route(Exchange x, SecurityContext caller, String[] parts) throws IOException, Exchange.Rejected {
-        String head = parts[0];
-        if (!head.equals("status") && !head.equals("agents") && !head.equals("sessions")) {
-            return false;
-        }
-        if (agents == null || sessions == null) {
-            x.problem(Problem.notFound("agents are not installed (feature toka-agents)"));
-            return true;
-        }
-        if (head.equals("status") && parts.length == 1) {
-            if (x.allow("GET")) {
-                caller.authorize("agent.status", List.of(READ));
-                x.json(200, status());
-            }
-        } else if (head.equals("agents")) {
-            agents(x, caller, parts);
-        } else {
-            sessions(x, caller, parts);
-        }
-        return true;
+    @Override
+    Router router() {
+        return router;
     }
 
-    private Map<String, Object> status() {
+    @Override
+    void checkAvailable() throws Exchange.Rejected {
+        agents();
+        sessions();
+    }
+
+    /** The agent service, read once per use. */
+    private AgentService agents() throws Exchange.Rejected {
+        AgentService a = agents;
+        if (a == null) {
+            throw notInstalled();
+        }
+        return a;
+    }
+
+    private SessionService sessions() throws Exchange.Rejected {
+        SessionService s = sessions;
+        if (s == null) {
+            throw notInstalled();
+        }
+        return s;
+    }
+
+    private static Exchange.Rejected notInstalled() {
+        return new Exchange.Rejected(Problem.notFound("agents are not installed (feature toka-agents)"));
+    }
+
+    private void status(Exchange x) throws IOException, Exchange.Rejected {
+        x.caller().authorize("agent.status", List.of(READ));
+        x.json(200, statusBody(agents(), sessions(), llm));
+    }
+
+    private static Map<String, Object> statusBody(AgentService agents, SessionService sessions, LlmGateway llm) {
         Map<String, Object> body = new LinkedHashMap<>();
         List<AgentStatus> statuses = agents.statuses();
         body.put("agents", agents.agents().size());
@@ -99,81 +154,81 @@ final class AgentApi {
         return body;
     }
 
-    private void agents(Exchange x, SecurityContext caller, String[] parts) throws IOException, Exchange.Rejected {
-        if (parts.length == 1) {
-            if (x.req.getMethod().equals("POST")) {
-                caller.authorize("agent.define", List.of(DEFINE));
-                define(x, caller);
-            } else if (x.allowEither("GET", "POST")) {
-                caller.authorize("agent.list", List.of(READ));
-                List<Map<String, Object>> out = new ArrayList<>();
-                for (AgentConfig c : agents.agents()) {
-                    out.add(describe(c, agents.status(c.name())));
-                }
-                x.json(200, Map.of("agents", out));
-            }
-            return;
+    private void list(Exchange x) throws IOException, Exchange.Rejected {
+        x.caller().authorize("agent.list", List.of(READ));
+        AgentService agents = agents();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (AgentConfig c : agents.agents()) {
+            out.add(describe(c, agents.status(c.name())));
         }
-        String name = parts[1];
-        if (parts.length == 2) {
-            Optional<AgentConfig> config = agents.agent(name);
-            if (x.req.getMethod().equals("DELETE")) {
-                caller.authorize("agent.remove:" + name, List.of(DEFINE));
-                if (config.isEmpty()) {
-                    x.problem(Problem.notFound("unknown agent '" + name + "'"));
-                } else if (!agents.remove(name, caller)) {
-                    x.problem(new Problem(409, "urn:toka:problem:conflict", "Conflict", "agent '" + name
-                            + "' is defined by " + config.get().source() + "; delete or edit that file instead"));
-                } else {
-                    x.resp.setStatus(204);
-                }
-            } else if (x.allowEither("GET", "DELETE")) {
-                caller.authorize("agent.read:" + name, List.of(READ));
-                if (config.isEmpty()) {
-                    x.problem(Problem.notFound("unknown agent '" + name + "'"));
-                } else {
-                    Map<String, Object> body = describe(config.get(), agents.status(name));
-                    body.put("config", config.get());
-                    x.json(200, body);
-                }
-            }
-            return;
-        }
-        if (parts.length == 3 && parts[2].equals("events")) {
-            if (x.allow("GET")) {
-                caller.authorize("agent.events:" + name, List.of(READ, "event:read"));
-                events.stream(x, name, caller);
-            }
-            return;
-        }
-        if (parts.length == 3 && Set.of("run", "pause", "resume", "terminate").contains(parts[2])) {
-            if (!x.allow("POST")) {
-                return;
-            }
-            caller.authorize("agent." + parts[2] + ":" + name, List.of(RUN));
-            if (agents.agent(name).isEmpty()) {
-                x.problem(Problem.notFound("unknown agent '" + name + "'"));
-                return;
-            }
-            try {
-                AgentStatus s = switch (parts[2]) {
-                    case "run" -> agents.run(name, caller);
-                    case "pause" -> agents.pause(name);
-                    case "resume" -> agents.resume(name);
-                    default -> agents.terminate(name);
-                };
-                x.json(parts[2].equals("run") ? 202 : 200, s);
-            } catch (IllegalStateException e) {
-                x.problem(new Problem(409, "urn:toka:problem:conflict", "Conflict", e.getMessage()));
-            } catch (IllegalArgumentException e) {
-                x.problem(Problem.badRequest(e.getMessage()));
-            }
-            return;
-        }
-        x.problem(Problem.notFound("no resource at " + ApiServlet.ROOT + "/" + String.join("/", parts)));
+        x.json(200, Map.of("agents", out));
     }
 
-    private void define(Exchange x, SecurityContext caller) throws IOException, Exchange.Rejected {
+    private void read(Exchange x) throws IOException, Exchange.Rejected {
+        String name = x.param("name");
+        x.caller().authorize("agent.read:" + name, List.of(READ));
+        AgentService agents = agents();
+        Optional<AgentConfig> config = agents.agent(name);
+        if (config.isEmpty()) {
+            x.problem(Problem.notFound("unknown agent '" + name + "'"));
+        } else {
+            Map<String, Object> body = describe(config.get(), agents.status(name));
+            body.put("config", config.get());
+            x.json(200, body);
+        }
+    }
+
+    private void remove(Exchange x) throws IOException, Exchange.Rejected {
+        String name = x.param("name");
+        SecurityContext caller = x.caller();
+        caller.authorize("agent.remove:" + name, List.of(DEFINE));
+        AgentService agents = agents();
+        Optional<AgentConfig> config = agents.agent(name);
+        if (config.isEmpty()) {
+            x.problem(Problem.notFound("unknown agent '" + name + "'"));
+        } else if (!agents.remove(name, caller)) {
+            x.problem(new Problem(409, "urn:toka:problem:conflict", "Conflict", "agent '" + name
+                    + "' is defined by " + config.get().source() + "; delete or edit that file instead"));
+        } else {
+            x.resp.setStatus(204);
+        }
+    }
+
+    private void agentEvents(Exchange x) throws IOException, Exchange.Rejected {
+        String name = x.param("name");
+        SecurityContext caller = x.caller();
+        caller.authorize("agent.events:" + name, List.of(READ, "event:read"));
+        events.stream(x, name, caller);
+    }
+
+    private void control(Exchange x, String action) throws IOException, Exchange.Rejected {
+        String name = x.param("name");
+        SecurityContext caller = x.caller();
+        caller.authorize("agent." + action + ":" + name, List.of(RUN));
+        AgentService agents = agents();
+        if (agents.agent(name).isEmpty()) {
+            x.problem(Problem.notFound("unknown agent '" + name + "'"));
+            return;
+        }
+        try {
+            AgentStatus s = switch (action) {
+                case "run" -> agents.run(name, caller);
+                case "pause" -> agents.pause(name);
+                case "resume" -> agents.resume(name);
+                default -> agents.terminate(name);
+            };
+            x.json(action.equals("run") ? 202 : 200, s);
+        } catch (IllegalStateException e) {
+            x.problem(new Problem(409, "urn:toka:problem:conflict", "Conflict", e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            x.problem(Problem.badRequest(e.getMessage()));
+        }
+    }
+
+    private void define(Exchange x) throws IOException, Exchange.Rejected {
+        SecurityContext caller = x.caller();
+        caller.authorize("agent.define", List.of(DEFINE));
+        AgentService agents = agents();
         String type = x.req.getContentType() == null ? "" : x.req.getContentType().split(";", 2)[0].trim().toLowerCase();
         String yaml;
         if (type.endsWith("yaml") || type.equals("text/plain")) {
@@ -208,46 +263,43 @@ final class AgentApi {
         }
     }
 
-    private void sessions(Exchange x, SecurityContext caller, String[] parts) throws IOException, Exchange.Rejected {
-        if (parts.length == 1) {
-            if (x.req.getMethod().equals("POST")) {
-                caller.authorize("session.run", List.of(SESSION_RUN, RUN));
-                ObjectNode body = x.readObject(Set.of("agents"), "{\"agents\":[\"a\",\"b\"]}");
-                JsonNode list = body.get("agents");
-                List<String> names = new ArrayList<>();
-                if (list == null || !list.isArray() || list.isEmpty()) {
-                    throw Exchange.Rejected.badRequest("'agents' must be a non-empty list of agent names");
-                }
-                for (JsonNode n : list) {
-                    if (!n.isTextual()) {
-                        throw Exchange.Rejected.badRequest("'agents' must hold agent names (strings)");
-                    }
-                    names.add(n.asText());
-                }
-                try {
-                    x.json(201, sessions.start(names, caller));
-                } catch (IllegalArgumentException e) {
-                    x.problem(Problem.badRequest(e.getMessage()));
-                }
-            } else if (x.allowEither("GET", "POST")) {
-                caller.authorize("session.list", List.of(SESSION_READ));
-                x.json(200, Map.of("sessions", sessions.sessions()));
-            }
-            return;
+    private void listSessions(Exchange x) throws IOException, Exchange.Rejected {
+        x.caller().authorize("session.list", List.of(SESSION_READ));
+        x.json(200, Map.of("sessions", sessions().sessions()));
+    }
+
+    private void startSession(Exchange x) throws IOException, Exchange.Rejected {
+        SecurityContext caller = x.caller();
+        caller.authorize("session.run", List.of(SESSION_RUN, RUN));
+        SessionService sessions = sessions();
+        ObjectNode body = x.readObject(Set.of("agents"), "{\"agents\":[\"a\",\"b\"]}");
+        JsonNode list = body.get("agents");
+        List<String> names = new ArrayList<>();
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw Exchange.Rejected.badRequest("'agents' must be a non-empty list of agent names");
         }
-        if (parts.length == 2) {
-            if (x.allow("GET")) {
-                caller.authorize("session.read", List.of(SESSION_READ));
-                Optional<SessionStatus> s = sessions.session(parts[1]);
-                if (s.isEmpty()) {
-                    x.problem(Problem.notFound("unknown session '" + parts[1] + "'"));
-                } else {
-                    x.json(200, s.get());
-                }
+        for (JsonNode n : list) {
+            if (!n.isTextual()) {
+                throw Exchange.Rejected.badRequest("'agents' must hold agent names (strings)");
             }
-            return;
+            names.add(n.asText());
         }
-        x.problem(Problem.notFound("no resource at " + ApiServlet.ROOT + "/" + String.join("/", parts)));
+        try {
+            x.json(201, sessions.start(names, caller));
+        } catch (IllegalArgumentException e) {
+            x.problem(Problem.badRequest(e.getMessage()));
+        }
+    }
+
+    private void readSession(Exchange x) throws IOException, Exchange.Rejected {
+        x.caller().authorize("session.read", List.of(SESSION_READ));
+        String id = x.param("id");
+        Optional<SessionStatus> s = sessions().session(id);
+        if (s.isEmpty()) {
+            x.problem(Problem.notFound("unknown session '" + id + "'"));
+        } else {
+            x.json(200, s.get());
+        }
     }
 
     private static Map<String, Object> describe(AgentConfig c, Optional<AgentStatus> status) {

@@ -1,14 +1,12 @@
 package io.toka.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.toka.event.Event;
 import io.toka.event.EventBus;
 import io.toka.event.EventPage;
 import io.toka.event.EventQuery;
 import io.toka.event.EventStore;
-import io.toka.event.EventSubscriber;
 import io.toka.kernel.CapabilityDeniedException;
 import io.toka.kernel.InvalidOperationException;
 import io.toka.kernel.Kernel;
@@ -18,8 +16,6 @@ import io.toka.kernel.Operation;
 import io.toka.security.Permissions;
 import io.toka.security.SecurityContext;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -28,72 +24,74 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import javax.servlet.Servlet;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardContextSelect;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletName;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /**
- * {@code /events} (query, and a Server-Sent Events stream with {@code Last-Event-ID} resume) and
- * {@code /kernel/submit}.
+ * {@code /events} (query, the store's state, and a Server-Sent Events stream with {@code Last-Event-ID} resume)
+ * and {@code /kernel/submit}.
  */
-final class EventApi {
+@Component(service = Servlet.class)
+@HttpWhiteboardContextSelect(ApiContext.SELECT)
+@HttpWhiteboardServletPattern({"/events", "/events/*", "/kernel/*"})
+@HttpWhiteboardServletName(EventsServlet.NAME)
+public final class EventsServlet extends ApiServlet {
 
+    static final String NAME = "toka-events";
     static final int DEFAULT_LIMIT = 100;
-    /** A comment line is sent when nothing happened for this long, so dead connections are noticed. */
-    static final long HEARTBEAT_MILLIS = 15_000;
+
+    private static final long serialVersionUID = 1L;
     private static final List<String> READ = List.of(Permissions.EVENT_READ);
 
-    private final Kernel kernel;
-    private final EventStore store;
-    private final EventBus bus;
-    private final ObjectMapper mapper;
+    private final transient Kernel kernel;
+    private final transient EventStore store;
+    private final transient EventStream events;
 
-    EventApi(Kernel kernel, EventStore store, EventBus bus, ObjectMapper mapper) {
+    private final transient Router router = new Router()
+            .get("/events", this::list)
+            .get("/events/store", this::storeState)
+            .get("/events/stream", this::stream)
+            .post("/kernel/submit", this::submit);
+
+    @Activate
+    public EventsServlet(@Reference Kernel kernel, @Reference EventStore store, @Reference EventBus bus) {
         this.kernel = kernel;
         this.store = store;
-        this.bus = bus;
-        this.mapper = mapper;
+        this.events = new EventStream(store, bus, mapper);
     }
 
-    /** Routes {@code /events...} and {@code /kernel/submit}; returns false if the path is neither. */
-    boolean route(Exchange x, SecurityContext caller, String[] parts) throws IOException, Exchange.Rejected {
-        if (parts[0].equals("events") && parts.length == 1) {
-            if (x.allow("GET")) {
-                caller.authorize("event.list", READ);
-                EventPage page = store.query(query(x));
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("events", page.events().stream().map(this::json).toList());
-                body.put("next", page.next());
-                x.json(200, body);
-            }
-            return true;
-        }
-        if (parts[0].equals("events") && parts.length == 2 && parts[1].equals("store")) {
-            if (x.allow("GET")) {
-                caller.authorize("event.store", READ);
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("type", store.type());
-                body.put("count", store.count());
-                body.put("lastSeq", store.lastSeq());
-                x.json(200, body);
-            }
-            return true;
-        }
-        if (parts[0].equals("events") && parts.length == 2 && parts[1].equals("stream")) {
-            if (x.allow("GET")) {
-                caller.authorize("event.stream", READ);
-                stream(x, caller);
-            }
-            return true;
-        }
-        if (parts[0].equals("kernel") && parts.length == 2 && parts[1].equals("submit")) {
-            if (x.allow("POST")) {
-                submit(x, caller);
-            }
-            return true;
-        }
-        return false;
+    @Override
+    Router router() {
+        return router;
+    }
+
+    private void list(Exchange x) throws IOException, Exchange.Rejected {
+        x.caller().authorize("event.list", READ);
+        EventPage page = store.query(query(x));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("events", page.events().stream().map(events::json).toList());
+        body.put("next", page.next());
+        x.json(200, body);
+    }
+
+    private void storeState(Exchange x) throws IOException {
+        x.caller().authorize("event.store", READ);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", store.type());
+        body.put("count", store.count());
+        body.put("lastSeq", store.lastSeq());
+        x.json(200, body);
+    }
+
+    private void stream(Exchange x) throws IOException, Exchange.Rejected {
+        SecurityContext caller = x.caller();
+        caller.authorize("event.stream", READ);
+        events.stream(x, EventStream.blankToNull(x.req.getParameter("agent")), caller);
     }
 
     // ---------------------------------------------------------------- query
@@ -118,15 +116,11 @@ final class EventApi {
             }
         }
         try {
-            return new EventQuery(blankToNull(x.req.getParameter("kind")), blankToNull(x.req.getParameter("agent")),
-                    blankToNull(x.req.getParameter("subject")), instant(x, "since"), instant(x, "until"), after, limit);
+            return new EventQuery(EventStream.blankToNull(x.req.getParameter("kind")), EventStream.blankToNull(x.req.getParameter("agent")),
+                    EventStream.blankToNull(x.req.getParameter("subject")), instant(x, "since"), instant(x, "until"), after, limit);
         } catch (IllegalArgumentException e) {
             throw Exchange.Rejected.badRequest(e.getMessage());
         }
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
     }
 
     private static Instant instant(Exchange x, String name) throws Exchange.Rejected {
@@ -142,180 +136,27 @@ final class EventApi {
         }
     }
 
-    Map<String, Object> json(Event e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("seq", e.seq());
-        m.put("id", e.id());
-        m.put("kind", e.kind());
-        m.put("version", e.version());
-        m.put("timestamp", e.timestamp().toString());
-        m.put("agent", e.agent());
-        m.put("subject", e.subject());
-        m.put("parents", e.parents());
-        m.put("digest", e.digest());
-        JsonNode payload;
-        try {
-            payload = mapper.readTree(e.payload());
-        } catch (IOException ex) {
-            payload = mapper.getNodeFactory().textNode(e.payload());
-        }
-        m.put("payload", payload);
-        return m;
-    }
-
-    // ---------------------------------------------------------------- stream
-
-    /**
-     * Replays stored events after {@code Last-Event-ID} (or {@code ?after=}), then follows live ones. Live events
-     * are buffered from before the replay starts and de-duplicated by sequence number; when the subscription drops
-     * events (a slow client), the gap is filled from the store, so the client misses nothing.
-     */
-    private void stream(Exchange x, SecurityContext caller) throws IOException, Exchange.Rejected {
-        stream(x, blankToNull(x.req.getParameter("agent")), caller);
-    }
-
-    /**
-     * The live stream, optionally only the events concerning one agent (its progress: agent.spawned,
-     * task.scheduled, observation.emitted, task.completed/failed, agent.terminated). The caller's token is checked
-     * again before every event and at least every second: a stream ends with an {@code error} event as soon as the
-     * token is revoked, expires or leaves its time window.
-     */
-    void stream(Exchange x, String agent, SecurityContext caller) throws IOException, Exchange.Rejected {
-        long last = 0;
-        String resume = x.req.getHeader("Last-Event-ID");
-        if (resume == null) {
-            resume = x.req.getParameter("after");
-        }
-        if (resume != null && !resume.isBlank()) {
-            try {
-                last = Long.parseLong(resume.trim());
-            } catch (NumberFormatException e) {
-                throw Exchange.Rejected.badRequest("Last-Event-ID must be an event sequence number");
-            }
-        }
-        String kindParam = blankToNull(x.req.getParameter("kind"));
-        java.util.function.Predicate<Event> wanted = e -> (kindParam == null || kindParam.equals(e.kind()))
-                && (agent == null || agent.equals(e.agent()));
-        BlockingQueue<Event> live = new ArrayBlockingQueue<>(4096);
-        AtomicBoolean gap = new AtomicBoolean();
-        EventBus.Subscription sub = bus.subscribe(new EventSubscriber() {
-            @Override
-            public void onEvent(Event event) {
-                if (!live.offer(event)) {
-                    gap.set(true);
-                }
-            }
-
-            @Override
-            public void onMissed(long count) {
-                gap.set(true);
-            }
-        }, 4096);
-        try {
-            x.resp.setStatus(200);
-            x.resp.setContentType("text/event-stream");
-            x.resp.setHeader("Cache-Control", "no-store");
-            x.resp.setHeader("X-Accel-Buffering", "no");
-            OutputStream out = x.resp.getOutputStream();
-            out.write((": toka event stream\nretry: 2000\n\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            last = replay(out, last, wanted);
-            long idleSince = System.currentTimeMillis();
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    caller.checkLive();
-                } catch (io.toka.security.TokenStateException revoked) {
-                    out.write(("event: error\ndata: " + mapper.writeValueAsString(
-                            java.util.Map.of("error", revoked.getMessage())) + "\n\n").getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                    break;
-                }
-                if (gap.getAndSet(false)) {
-                    live.clear();
-                    last = replay(out, last, wanted);
-                }
-                Event e;
-                try {
-                    e = live.poll(1, TimeUnit.SECONDS);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                if (e == null) {
-                    if (System.currentTimeMillis() - idleSince >= HEARTBEAT_MILLIS) {
-                        out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
-                        out.flush();
-                        idleSince = System.currentTimeMillis();
-                    }
-                    continue;
-                }
-                if (e.seq() <= last) {
-                    continue;
-                }
-                if (e.seq() > last + 1) {
-                    // events were stored but not yet seen live (posted in a batch, or dropped): take them from the store
-                    last = replay(out, last, wanted);
-                    if (e.seq() <= last) {
-                        continue;
-                    }
-                }
-                if (wanted.test(e)) {
-                    send(out, e);
-                }
-                last = e.seq();
-                idleSince = System.currentTimeMillis();
-            }
-        } catch (IOException clientGone) {
-            // the client disconnected: nothing to answer
-        } finally {
-            sub.close();
-        }
-    }
-
-    private long replay(OutputStream out, long after, java.util.function.Predicate<Event> wanted) throws IOException {
-        long last = after;
-        while (true) {
-            EventPage page = store.query(new EventQuery(null, null, null, null, null, last, EventQuery.MAX_LIMIT));
-            for (Event e : page.events()) {
-                if (wanted.test(e)) {
-                    send(out, e);
-                }
-                last = e.seq();
-            }
-            if (page.next() == null) {
-                return last;
-            }
-        }
-    }
-
-    private void send(OutputStream out, Event e) throws IOException {
-        String data = mapper.writeValueAsString(json(e));
-        out.write(("id: " + e.seq() + "\nevent: " + e.kind() + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-    }
-
     // ---------------------------------------------------------------- submit
 
     private static final Set<String> MESSAGE_FIELDS = Set.of("origin", "capability", "operation", "op");
 
-    private void submit(Exchange x, SecurityContext caller) throws IOException, Exchange.Rejected {
+    private void submit(Exchange x) throws IOException, Exchange.Rejected {
         ObjectNode body = x.readObject(MESSAGE_FIELDS, "{\"origin\":\"agent-1\",\"capability\":\"<token>\","
                 + "\"operation\":{\"ScheduleAgentTask\":{\"agent\":\"agent-1\",\"task\":{\"description\":\"...\"}}}}");
         String origin = text(body, "origin");
         String capability = text(body, "capability");
         if (capability == null) {
             // the message's capability defaults to the token the request was made with
-            String header = x.req.getHeader("Authorization");
-            capability = header.substring(7).trim();
+            capability = ApiContext.bearer(x.req);
         }
         if (origin == null) {
-            origin = caller.subject();
+            origin = x.caller().subject();
         }
         JsonNode opNode = body.has("operation") ? body.get("operation") : body.get("op");
         Message message = new Message(origin, capability, operation(opNode));
         try {
             Event e = kernel.submit(message);
-            x.json(201, json(e));
+            x.json(201, events.json(e));
         } catch (InvalidOperationException e) {
             throw Exchange.Rejected.badRequest(e.getMessage());
         } catch (CapabilityDeniedException e) {

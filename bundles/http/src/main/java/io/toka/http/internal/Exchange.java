@@ -1,18 +1,30 @@
 package io.toka.http.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import io.toka.security.RateLimitDecision;
+import io.toka.security.SecurityContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 
-/** One request and its response, with the JSON reading and writing every endpoint shares. */
+/**
+ * One request and its response, with the JSON reading and writing every endpoint shares; the caller that
+ * {@link ApiContext} authenticated and the path parameters that {@link Router} matched.
+ */
 final class Exchange {
 
     /** Largest request body accepted. */
@@ -38,6 +50,7 @@ final class Exchange {
     final HttpServletResponse resp;
     private final ObjectMapper mapper;
     private boolean bodyRead;
+    private Map<String, String> params = Map.of();
 
     Exchange(HttpServletRequest req, HttpServletResponse resp, ObjectMapper mapper) {
         this.req = req;
@@ -45,8 +58,65 @@ final class Exchange {
         this.mapper = mapper;
     }
 
+    /** The mapper every servlet of the API uses: records with Instants as ISO-8601 text, strict trailing tokens. */
+    static ObjectMapper newMapper() {
+        return new ObjectMapper()
+                // records carry Instants (agent and session statuses); ISO-8601 text, without the jsr310 module
+                .registerModule(new SimpleModule("toka-time").addSerializer(Instant.class, new ToStringSerializer()))
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
     ObjectMapper mapper() {
         return mapper;
+    }
+
+    /** The path below {@code /api/v1}, decoded, e.g. {@code /tools/file-reader/invoke}; {@code /} for the root. */
+    static String path(HttpServletRequest req) {
+        String servletPath = req.getServletPath() == null ? "" : req.getServletPath();
+        String path = req.getPathInfo() == null ? servletPath : servletPath + req.getPathInfo();
+        return path.isEmpty() ? "/" : path;
+    }
+
+    String path() {
+        return path(req);
+    }
+
+    /** The caller {@link ApiContext} authenticated, or {@code null} on an open route. */
+    SecurityContext caller() {
+        return (SecurityContext) req.getAttribute(ApiContext.CALLER);
+    }
+
+    /** The decision of the caller's request bucket, taken once by {@link ApiContext}; {@code null} on an open route. */
+    RateLimitDecision requestLimit() {
+        return (RateLimitDecision) req.getAttribute(ApiContext.REQUEST_LIMIT);
+    }
+
+    void params(Map<String, String> matched) {
+        this.params = Map.copyOf(matched);
+    }
+
+    /** A path parameter, e.g. {@code name} of {@code /tools/{name}}. */
+    String param(String name) {
+        return params.get(name);
+    }
+
+    /** Sets the rate-limit headers; answers 429 and returns false if the request is over the limit. */
+    boolean admit(RateLimitDecision d) throws IOException {
+        resp.setHeader("X-RateLimit-Limit", Long.toString(d.limit()));
+        resp.setHeader("X-RateLimit-Remaining", Long.toString(d.remaining()));
+        resp.setHeader("X-RateLimit-Reset", Long.toString(d.resetSeconds()));
+        if (d.allowed()) {
+            return true;
+        }
+        resp.setHeader("Retry-After", Long.toString(d.retryAfterSeconds()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "Too Many Requests");
+        body.put("message", "Rate limit exceeded. Try again in " + d.retryAfterSeconds() + " seconds.");
+        body.put("retry_after", d.retryAfterSeconds());
+        body.put("limit", d.limit());
+        json(429, body);
+        return false;
     }
 
     /**
@@ -162,27 +232,5 @@ final class Exchange {
         } catch (IOException | RuntimeException ignored) {
             // the client went away; the answer is still attempted
         }
-    }
-
-    /** Answers 405 unless the method is {@code first} (HEAD counts as GET); the answer names both methods. */
-    boolean allowEither(String first, String second) throws IOException {
-        String method = req.getMethod();
-        if (method.equals(first) || (first.equals("GET") && method.equals("HEAD"))) {
-            return true;
-        }
-        resp.setHeader("Allow", first + ", " + second);
-        problem(Problem.methodNotAllowed(method + " is not allowed here; use " + first + " or " + second));
-        return false;
-    }
-
-    /** Answers 405 unless the method is the allowed one (HEAD counts as GET). */
-    boolean allow(String allowed) throws IOException {
-        String method = req.getMethod();
-        if (method.equals(allowed) || (allowed.equals("GET") && method.equals("HEAD"))) {
-            return true;
-        }
-        resp.setHeader("Allow", allowed);
-        problem(Problem.methodNotAllowed(method + " is not allowed here; use " + allowed));
-        return false;
     }
 }

@@ -1,7 +1,6 @@
 package io.toka.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.toka.runtime.execution.ExecutionException;
 import io.toka.runtime.execution.ExecutionLimits;
@@ -10,65 +9,82 @@ import io.toka.runtime.execution.ExecutionRecord;
 import io.toka.runtime.execution.ExecutionRequest;
 import io.toka.runtime.execution.ExecutionResult;
 import io.toka.runtime.execution.RuntimeManager;
-import io.toka.security.SecurityContext;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.servlet.Servlet;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardContextSelect;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletName;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /**
  * {@code /api/v1/executions}: run code, a tool or an agent workflow through the runtime manager, and read the
  * history. The manager checks {@code code:execute:<language>} (or the tool's permissions); reading the history and
- * the engines needs {@code execution:read}.
+ * the engines needs {@code execution:read}. While the runtime manager is absent, every request here is 404.
  */
-final class ExecutionApi {
+@Component(service = Servlet.class)
+@HttpWhiteboardContextSelect(ApiContext.SELECT)
+@HttpWhiteboardServletPattern({"/executions", "/executions/*"})
+@HttpWhiteboardServletName(ExecutionsServlet.NAME)
+public final class ExecutionsServlet extends ApiServlet {
 
+    static final String NAME = "toka-executions";
     /** Code may be 1 MiB; JSON escaping can make its text longer. */
     static final int MAX_BODY_BYTES = 4 * RuntimeManager.MAX_CODE_BYTES;
     static final String READ = "execution:read";
+
+    private static final long serialVersionUID = 1L;
     private static final Set<String> FIELDS = Set.of("language", "code", "inputs", "tool", "arguments", "agent",
             "timeoutMs", "memoryBytes", "maxOutputBytes");
     private static final String EXAMPLE = "{\"language\":\"python\",\"code\":\"print(1+1)\",\"inputs\":{}}, "
             + "{\"tool\":\"file-reader\",\"arguments\":{...}} or {\"agent\":{...}}";
 
-    private final RuntimeManager runtime;
-    private final ObjectMapper mapper;
+    /** {@code null} while the runtime bundle's manager is absent. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile transient RuntimeManager runtime;
 
-    ExecutionApi(RuntimeManager runtime, ObjectMapper mapper) {
-        this.runtime = runtime;
-        this.mapper = mapper;
+    private final transient Router router = new Router()
+            .get("/executions", this::history)
+            .post("/executions", this::execute)
+            .get("/executions/engines", this::engines);
+
+    @Override
+    Router router() {
+        return router;
     }
 
-    /** @return false if the path is not an execution resource */
-    boolean route(Exchange x, SecurityContext caller, String[] parts) throws IOException, Exchange.Rejected {
-        if (!parts[0].equals("executions")) {
-            return false;
+    @Override
+    void checkAvailable() throws Exchange.Rejected {
+        runtime();
+    }
+
+    /** The runtime manager, read once per request. */
+    private RuntimeManager runtime() throws Exchange.Rejected {
+        RuntimeManager r = runtime;
+        if (r == null) {
+            throw new Exchange.Rejected(Problem.notFound("the runtime manager is not installed"));
         }
-        if (runtime == null) {
-            x.problem(Problem.notFound("the runtime manager is not installed"));
-            return true;
-        }
-        if (parts.length == 1) {
-            if (x.req.getMethod().equals("POST")) {
-                execute(x, caller);
-            } else if (x.allowEither("GET", "POST")) {
-                caller.authorize("execution.history", List.of(READ));
-                int limit = limit(x);
-                x.json(200, Map.of("executions", runtime.history(limit).stream().map(this::json).toList()));
-            }
-            return true;
-        }
-        if (parts.length == 2 && parts[1].equals("engines")) {
-            if (x.allow("GET")) {
-                caller.authorize("execution.engines", List.of(READ));
-                x.json(200, Map.of("engines", runtime.engines()));
-            }
-            return true;
-        }
-        x.problem(Problem.notFound("no resource at " + ApiServlet.ROOT + "/" + String.join("/", parts)));
-        return true;
+        return r;
+    }
+
+    private void history(Exchange x) throws IOException, Exchange.Rejected {
+        x.caller().authorize("execution.history", List.of(READ));
+        int limit = limit(x);
+        x.json(200, Map.of("executions", runtime().history(limit).stream().map(this::json).toList()));
+    }
+
+    private void engines(Exchange x) throws IOException, Exchange.Rejected {
+        x.caller().authorize("execution.engines", List.of(READ));
+        x.json(200, Map.of("engines", runtime().engines()));
     }
 
     private static int limit(Exchange x) throws Exchange.Rejected {
@@ -87,7 +103,8 @@ final class ExecutionApi {
         }
     }
 
-    private void execute(Exchange x, SecurityContext caller) throws IOException, Exchange.Rejected {
+    private void execute(Exchange x) throws IOException, Exchange.Rejected {
+        RuntimeManager runtime = runtime();
         ObjectNode body = x.readObject(FIELDS, EXAMPLE, MAX_BODY_BYTES);
         ExecutionModel model = model(body);
         ExecutionLimits limits = new ExecutionLimits(
@@ -96,7 +113,7 @@ final class ExecutionApi {
                 body.hasNonNull("maxOutputBytes") ? positive(body, "maxOutputBytes") : 0);
         ExecutionResult result;
         try {
-            result = runtime.execute(new ExecutionRequest(model, caller, limits));
+            result = runtime.execute(new ExecutionRequest(model, x.caller(), limits));
         } catch (ExecutionException e) {
             switch (e.reason()) {
                 case BUSY -> {

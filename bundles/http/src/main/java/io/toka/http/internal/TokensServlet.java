@@ -7,7 +7,6 @@ import io.toka.security.IssuedToken;
 import io.toka.security.KeyInfo;
 import io.toka.security.KeyService;
 import io.toka.security.Revocation;
-import io.toka.security.SecurityContext;
 import io.toka.security.TimeRestriction;
 import io.toka.security.TokenClaims;
 import io.toka.security.TokenRequest;
@@ -22,80 +21,79 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.servlet.Servlet;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardContextSelect;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletName;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /** {@code /tokens} and {@code /keys}: issue, delegate, revoke and inspect tokens; list and rotate keys. */
-final class TokenApi {
+@Component(service = Servlet.class)
+@HttpWhiteboardContextSelect(ApiContext.SELECT)
+@HttpWhiteboardServletPattern({"/tokens", "/tokens/*", "/keys", "/keys/*"})
+@HttpWhiteboardServletName(TokensServlet.NAME)
+public final class TokensServlet extends ApiServlet {
 
+    static final String NAME = "toka-tokens";
+
+    private static final long serialVersionUID = 1L;
     private static final Set<String> ISSUE_FIELDS = Set.of("subject", "vault", "permissions", "ttlSeconds");
     private static final Set<String> DELEGATE_FIELDS = Set.of("subject", "permissions", "ttlSeconds", "windows", "days");
 
-    private final TokenService tokens;
-    private final KeyService keys;
+    private final transient TokenService tokens;
+    private final transient KeyService keys;
 
-    TokenApi(TokenService tokens, KeyService keys) {
+    private final transient Router router = new Router()
+            .post("/tokens", this::issue)
+            .post("/tokens/delegate", this::delegate)
+            .get("/tokens/self", this::self)
+            .delete("/tokens/{jti}", this::revoke)
+            .get("/keys", this::keys)
+            .post("/keys/rotate", this::rotate);
+
+    @Activate
+    public TokensServlet(@Reference TokenService tokens, @Reference KeyService keys) {
         this.tokens = tokens;
         this.keys = keys;
     }
 
-    /** Routes {@code /tokens...} and {@code /keys...}; returns false if the path is not one of them. */
-    boolean route(Exchange x, SecurityContext caller, String[] parts) throws IOException, Exchange.Rejected {
-        if (parts[0].equals("tokens")) {
-            if (parts.length == 1) {
-                if (x.allow("POST")) {
-                    issue(x, caller);
-                }
-            } else if (parts.length == 2 && parts[1].equals("delegate")) {
-                if (x.allow("POST")) {
-                    delegate(x, caller);
-                }
-            } else if (parts.length == 2 && parts[1].equals("self")) {
-                if (x.allow("GET")) {
-                    TokenClaims c = caller.token().orElse(null);
-                    if (c == null) {
-                        throw Exchange.Rejected.badRequest("this caller did not authenticate with a token");
-                    }
-                    x.json(200, claims(c));
-                }
-            } else if (parts.length == 2 && !parts[1].isEmpty()) {
-                if (x.allow("DELETE")) {
-                    revoke(x, caller, parts[1]);
-                }
-            } else {
-                return false;
-            }
-            return true;
-        }
-        if (parts[0].equals("keys")) {
-            if (parts.length == 1) {
-                if (x.allow("GET")) {
-                    x.json(200, Map.of("keys", keys.keys(caller).stream().map(TokenApi::key).toList()));
-                }
-            } else if (parts.length == 2 && parts[1].equals("rotate")) {
-                if (x.allow("POST")) {
-                    x.json(201, key(keys.rotate(caller)));
-                }
-            } else {
-                return false;
-            }
-            return true;
-        }
-        return false;
+    @Override
+    Router router() {
+        return router;
     }
 
-    private void issue(Exchange x, SecurityContext caller) throws IOException, Exchange.Rejected {
+    private void self(Exchange x) throws IOException, Exchange.Rejected {
+        TokenClaims c = x.caller().token().orElse(null);
+        if (c == null) {
+            throw Exchange.Rejected.badRequest("this caller did not authenticate with a token");
+        }
+        x.json(200, claims(c));
+    }
+
+    private void keys(Exchange x) throws IOException {
+        x.json(200, Map.of("keys", keys.keys(x.caller()).stream().map(TokensServlet::key).toList()));
+    }
+
+    private void rotate(Exchange x) throws IOException {
+        x.json(201, key(keys.rotate(x.caller())));
+    }
+
+    private void issue(Exchange x) throws IOException, Exchange.Rejected {
         ObjectNode body = x.readObject(ISSUE_FIELDS,
                 "{\"subject\":\"agent-1\",\"permissions\":[\"tool:invoke:file-reader\"],\"ttlSeconds\":3600}");
         TokenRequest request = new TokenRequest(text(body, "subject", true), text(body, "vault", false),
                 strings(body, "permissions"), ttl(body));
         try {
-            IssuedToken t = tokens.issue(caller, request);
+            IssuedToken t = tokens.issue(x.caller(), request);
             x.json(201, issued(t));
         } catch (TokenRequestException e) {
             throw Exchange.Rejected.badRequest(e.getMessage());
         }
     }
 
-    private void delegate(Exchange x, SecurityContext caller) throws IOException, Exchange.Rejected {
+    private void delegate(Exchange x) throws IOException, Exchange.Rejected {
         ObjectNode body = x.readObject(DELEGATE_FIELDS,
                 "{\"permissions\":[\"tool:invoke:file-reader\"],\"ttlSeconds\":600,\"windows\":[\"09:00-17:00\"],\"days\":[1,2,3,4,5]}");
         Set<Integer> days = new LinkedHashSet<>();
@@ -115,15 +113,15 @@ final class TokenApi {
         DelegationRequest request = new DelegationRequest(text(body, "subject", false), strings(body, "permissions"),
                 ttl(body), strings(body, "windows"), days);
         try {
-            x.json(201, issued(tokens.delegate(caller, request)));
+            x.json(201, issued(tokens.delegate(x.caller(), request)));
         } catch (TokenRequestException e) {
             throw Exchange.Rejected.badRequest(e.getMessage());
         }
     }
 
-    private void revoke(Exchange x, SecurityContext caller, String jti) throws IOException, Exchange.Rejected {
+    private void revoke(Exchange x) throws IOException, Exchange.Rejected {
         try {
-            Revocation r = tokens.revoke(caller, jti);
+            Revocation r = tokens.revoke(x.caller(), x.param("jti"));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("revoked", r.jti());
             out.put("cascade", r.cascade());
