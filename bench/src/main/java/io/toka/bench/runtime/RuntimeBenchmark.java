@@ -156,5 +156,12 @@ public class RuntimeBenchmark {
                 SecurityContext caller) throws io.toka.runtime.registry.UnknownToolException {
             throw new io.toka.runtime.registry.UnknownToolException(name);
         }
+
+        @Override
+        public io.toka.runtime.registry.ToolCallResult invoke(String name, Map<String, Object> arguments,
+                SecurityContext caller, io.toka.runtime.registry.CallOptions options)
+                throws io.toka.runtime.registry.UnknownToolException {
+            throw new io.toka.runtime.registry.UnknownToolException(name);
+        }
     };
 }

@@ -1,5 +1,6 @@
 package io.toka.http.internal;
 
+import io.toka.runtime.registry.CallOptions;
 import io.toka.runtime.registry.InvalidArgumentsException;
 import io.toka.runtime.registry.RegisteredTool;
 import io.toka.runtime.registry.ToolCallResult;
@@ -28,6 +29,7 @@ final class FakeRegistry implements ToolRegistry {
         throw new UnknownToolException(name);
     };
     volatile Map<String, Object> lastArguments;
+    volatile CallOptions lastOptions;
 
     FakeRegistry tool(ToolDescriptor d) {
         tools.put(d.name(), new RegisteredTool(d, new ToolProvider(7, 0, 3, "test.bundle", "1.0.0"), List.of()));
@@ -59,5 +61,12 @@ final class FakeRegistry implements ToolRegistry {
             throws UnknownToolException, InvalidArgumentsException {
         lastArguments = arguments;
         return call.invoke(name, arguments, caller);
+    }
+
+    @Override
+    public ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller,
+            CallOptions options) throws UnknownToolException, InvalidArgumentsException {
+        lastOptions = options;
+        return invoke(name, arguments, caller);
     }
 }

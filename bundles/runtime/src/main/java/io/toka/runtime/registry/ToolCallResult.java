@@ -36,7 +36,9 @@ public record ToolCallResult(Status status, ToolResult result, long durationNano
         /** The tool returned a failure, threw, or could not be run. */
         FAILURE,
         /** The tool did not finish before its timeout; its thread was interrupted. */
-        TIMEOUT
+        TIMEOUT,
+        /** The caller cancelled the call (see {@link CancellationSignal}); the tool's thread was interrupted. */
+        CANCELLED
     }
 
     /** @return {@code true} if the tool succeeded */

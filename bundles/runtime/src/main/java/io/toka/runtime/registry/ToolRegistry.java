@@ -60,4 +60,21 @@ public interface ToolRegistry {
      */
     ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller)
             throws UnknownToolException, InvalidArgumentsException;
+
+    /**
+     * Calls a tool as {@link #invoke(String, Map, SecurityContext)} does, and also hands the tool's progress and log
+     * messages to {@code options.observer()} and lets {@code options.cancellation()} cancel the call: the tool's
+     * thread is interrupted and the result is {@link ToolCallResult.Status#CANCELLED}, recorded as such.
+     *
+     * @param name the tool name
+     * @param arguments the JSON arguments
+     * @param caller the authenticated caller
+     * @param options the observer and cancellation signal
+     * @return the outcome
+     * @throws UnknownToolException if no tool has that name
+     * @throws InvalidArgumentsException if the arguments do not satisfy the tool's input schema
+     * @since 1.2
+     */
+    ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller, CallOptions options)
+            throws UnknownToolException, InvalidArgumentsException;
 }

@@ -2,6 +2,7 @@ package io.toka.runtime.internal.registry;
 
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.RejectedExecutionException;
@@ -99,6 +100,8 @@ public final class CallExecutor {
         private volatile Thread runner;
         private volatile Thread waiter;
         private volatile boolean done;
+        /** Set by {@link #abandon}: the waiter stops waiting for the result. */
+        private volatile boolean abandoned;
         private T value;
         private Throwable failure;
 
@@ -135,18 +138,22 @@ public final class CallExecutor {
         /**
          * @return the task's value
          * @throws TimeoutException if the call is not done within the timeout (it keeps running; see {@link #cancel})
+         * @throws CancellationException if {@link #abandon} was called before the call was done
          * @throws InterruptedException if the waiting thread is interrupted
          * @throws Exception whatever the task threw
          */
         public T await(long timeoutNanos) throws Exception {
             long start = System.nanoTime();
             long deadline = start + timeoutNanos;
-            while (!done && System.nanoTime() - start < Math.min(CALLER_SPIN_NANOS, timeoutNanos)) {
+            while (!done && !abandoned && System.nanoTime() - start < Math.min(CALLER_SPIN_NANOS, timeoutNanos)) {
                 Thread.onSpinWait();
             }
             if (!done) {
                 waiter = Thread.currentThread();
                 while (!done) {
+                    if (abandoned) {
+                        throw new CancellationException();
+                    }
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         throw new TimeoutException();
@@ -164,6 +171,24 @@ public final class CallExecutor {
                 throw e;
             }
             return value;
+        }
+
+        /**
+         * Cancels the call as {@link #cancel} does, and makes a waiting {@link #await} give up at once with a
+         * {@link CancellationException} (unless the result is already there). Safe from any thread.
+         */
+        public void abandon() {
+            abandoned = true;
+            cancel();
+            Thread w = waiter;
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
+        }
+
+        /** @return whether {@link #abandon} was called */
+        public boolean isAbandoned() {
+            return abandoned;
         }
 
         /** Interrupts the call's thread if it is still running the call; makes it start interrupted otherwise. */

@@ -1,6 +1,8 @@
 package io.toka.runtime.internal.registry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.toka.runtime.registry.CallOptions;
+import io.toka.runtime.registry.CancellationSignal;
 import io.toka.runtime.registry.InvalidArgumentsException;
 import io.toka.runtime.registry.RegisteredTool;
 import io.toka.runtime.registry.ToolCallResult;
@@ -31,6 +33,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -209,8 +212,15 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     @Override
     public ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller)
             throws UnknownToolException, InvalidArgumentsException {
+        return invoke(name, arguments, caller, CallOptions.NONE);
+    }
+
+    @Override
+    public ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller,
+            CallOptions options) throws UnknownToolException, InvalidArgumentsException {
+        CallOptions opts = options == null ? CallOptions.NONE : options;
         RateLimitDecision admitted = gate.admit(caller, name);
-        ToolCallResult result = dispatch(name, arguments, caller);
+        ToolCallResult result = dispatch(name, arguments, caller, opts);
         if (admitted != null) {
             result = result.withRateLimit(admitted);
         }
@@ -232,8 +242,8 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         return result;
     }
 
-    private ToolCallResult dispatch(String name, Map<String, Object> arguments, SecurityContext caller)
-            throws UnknownToolException, InvalidArgumentsException {
+    private ToolCallResult dispatch(String name, Map<String, Object> arguments, SecurityContext caller,
+            CallOptions options) throws UnknownToolException, InvalidArgumentsException {
         long start = System.nanoTime();
         ToolEntry picked;
         Tool pickedTool;
@@ -274,12 +284,21 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                 return failed(entry, start, "tool '" + name + "' is busy: " + config.maxConcurrentCallsPerTool()
                         + " calls are already running; try again later");
             }
+            CancellationSignal cancellation = options.cancellation();
+            if (cancellation != null && cancellation.isCancelled()) {
+                entry.permits.release();
+                return cancelled(entry, start, cancellation);
+            }
             Duration timeout = prepared.descriptor().timeout();
-            ToolInvocation invocation = new ToolInvocation(args, caller.subject(), Instant.now().plus(timeout));
+            ToolInvocation invocation = new ToolInvocation(args, caller.subject(), Instant.now().plus(timeout),
+                    options.observer());
             CallExecutor.Call<ToolResult> future;
             try {
                 future = executor.submit(() -> {
                     try {
+                        if (cancellation != null && cancellation.isCancelled()) {
+                            return null; // cancelled before a thread took it: the tool never runs
+                        }
                         return run(entry, tool, invocation);
                     } finally {
                         entry.permits.release();
@@ -292,7 +311,10 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                 return failed(entry, start, "Toka is overloaded: all " + config.maxThreads()
                         + " tool threads are busy; try again later");
             }
-            return await(entry, future, timeout, start);
+            if (cancellation != null) {
+                cancellation.onCancel(future::abandon);
+            }
+            return await(entry, future, timeout, start, cancellation);
         } finally {
             if (!handedOff) {
                 exit(entry);
@@ -300,11 +322,18 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         }
     }
 
-    private ToolCallResult await(ToolEntry entry, CallExecutor.Call<ToolResult> future, Duration timeout, long start) {
+    private ToolCallResult await(ToolEntry entry, CallExecutor.Call<ToolResult> future, Duration timeout, long start,
+            CancellationSignal cancellation) {
         String version = versionOf(entry);
         try {
             ToolResult r = future.await(timeout.toNanos());
+            if (r == null || !r.isSuccess() && future.isAbandoned()) {
+                // never ran, or failed after the cancel interrupted it; a success that beat the cancel stands
+                return cancelled(entry, start, cancellation);
+            }
             return new ToolCallResult(r.isSuccess() ? Status.SUCCESS : Status.FAILURE, r, System.nanoTime() - start, version);
+        } catch (CancellationException e) {
+            return cancelled(entry, start, cancellation);
         } catch (TimeoutException e) {
             future.cancel();
             return new ToolCallResult(Status.TIMEOUT, ToolResult.failure("tool '" + entry.name + "' timed out after "
@@ -339,6 +368,12 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         String ref = UUID.randomUUID().toString().substring(0, 8);
         LOG.warn("Tool {} failed (reference {})", name, ref, e);
         return "tool '" + name + "' failed with an internal error (reference " + ref + " in the Toka log)";
+    }
+
+    private ToolCallResult cancelled(ToolEntry entry, long start, CancellationSignal cancellation) {
+        String reason = cancellation == null ? null : cancellation.reason();
+        return new ToolCallResult(Status.CANCELLED, ToolResult.failure("cancelled: "
+                + (reason == null ? "cancelled by the caller" : reason)), System.nanoTime() - start, versionOf(entry));
     }
 
     private ToolCallResult failed(ToolEntry entry, long start, String message) {

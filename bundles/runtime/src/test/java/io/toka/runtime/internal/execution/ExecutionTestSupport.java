@@ -116,5 +116,11 @@ abstract class ExecutionTestSupport {
         public ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller) {
             throw new AssertionError("no tool should be called");
         }
+
+        @Override
+        public ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller,
+                io.toka.runtime.registry.CallOptions options) {
+            throw new AssertionError("no tool should be called");
+        }
     };
 }
