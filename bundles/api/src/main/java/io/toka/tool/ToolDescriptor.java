@@ -33,6 +33,8 @@ public final class ToolDescriptor {
     private final boolean idempotent;
     private final boolean openWorld;
     private final Duration timeout;
+    private final String title;
+    private final String outputSchema;
 
     private ToolDescriptor(Builder b) {
         this.name = b.name;
@@ -45,6 +47,8 @@ public final class ToolDescriptor {
         this.idempotent = b.idempotent;
         this.openWorld = b.openWorld;
         this.timeout = b.timeout;
+        this.title = b.title;
+        this.outputSchema = b.outputSchema;
     }
 
     /**
@@ -117,6 +121,24 @@ public final class ToolDescriptor {
         return timeout;
     }
 
+    /**
+     * @return a short human-readable name for display (MCP's {@code title}), or {@code null} when the tool has none
+     * @since 1.2
+     */
+    public String title() {
+        return title;
+    }
+
+    /**
+     * @return a JSON Schema 2020-12 document (JSON text) that every successful result's
+     *     {@link ToolResult#structured() structured value} must satisfy, or {@code null} when the tool declares none.
+     *     The registry validates it and turns a mismatch into a failure.
+     * @since 1.2
+     */
+    public String outputSchema() {
+        return outputSchema;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ToolDescriptor d
@@ -129,7 +151,9 @@ public final class ToolDescriptor {
                 && d.destructive == destructive
                 && d.idempotent == idempotent
                 && d.openWorld == openWorld
-                && d.timeout.equals(timeout);
+                && d.timeout.equals(timeout)
+                && Objects.equals(d.title, title)
+                && Objects.equals(d.outputSchema, outputSchema);
     }
 
     @Override
@@ -154,6 +178,8 @@ public final class ToolDescriptor {
         private boolean idempotent;
         private boolean openWorld;
         private Duration timeout = DEFAULT_TIMEOUT;
+        private String title;
+        private String outputSchema;
 
         private Builder(String name) {
             if (!isValidName(name)) {
@@ -248,6 +274,27 @@ public final class ToolDescriptor {
                 throw new IllegalArgumentException("timeout must be positive, was " + timeout);
             }
             this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param title a short display name; {@code null} or blank for none
+         * @return this builder
+         * @since 1.2
+         */
+        public Builder title(String title) {
+            this.title = title == null || title.isBlank() ? null : title;
+            return this;
+        }
+
+        /**
+         * @param outputSchema a JSON Schema 2020-12 document as JSON text that successful structured results must
+         *     satisfy; {@code null} or blank for none
+         * @return this builder
+         * @since 1.2
+         */
+        public Builder outputSchema(String outputSchema) {
+            this.outputSchema = outputSchema == null || outputSchema.isBlank() ? null : outputSchema;
             return this;
         }
 

@@ -18,6 +18,7 @@ public final class ToolInvocation {
     private final Map<String, Object> arguments;
     private final String caller;
     private final Instant deadline;
+    private final CallObserver observer;
 
     /**
      * @param arguments the JSON arguments (String, Number, Boolean, List, Map values, or {@code null});
@@ -27,6 +28,18 @@ public final class ToolInvocation {
      * @throws IllegalArgumentException if the caller is blank
      */
     public ToolInvocation(Map<String, Object> arguments, String caller, Instant deadline) {
+        this(arguments, caller, deadline, CallObserver.NONE);
+    }
+
+    /**
+     * @param arguments the JSON arguments; copied, must not be {@code null}
+     * @param caller the caller's identity; must not be blank
+     * @param deadline the instant by which the call must finish; must not be {@code null}
+     * @param observer who hears the call's progress and log messages; must not be {@code null}
+     * @throws IllegalArgumentException if the caller is blank
+     * @since 1.2
+     */
+    public ToolInvocation(Map<String, Object> arguments, String caller, Instant deadline, CallObserver observer) {
         Objects.requireNonNull(arguments, "arguments");
         Objects.requireNonNull(caller, "caller");
         if (caller.isBlank()) {
@@ -35,6 +48,7 @@ public final class ToolInvocation {
         this.arguments = Collections.unmodifiableMap(new LinkedHashMap<>(arguments));
         this.caller = caller;
         this.deadline = Objects.requireNonNull(deadline, "deadline");
+        this.observer = Objects.requireNonNull(observer, "observer");
     }
 
     /**
@@ -67,6 +81,37 @@ public final class ToolInvocation {
     public Duration remaining() {
         Duration left = Duration.between(Instant.now(), deadline);
         return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /**
+     * Reports how far the call is. The caller may see it (MCP {@code notifications/progress}) or not.
+     *
+     * @param progress how far; should increase with every report
+     * @param total the total, or {@code null} when unknown
+     * @param message a short status, or {@code null}
+     * @since 1.2
+     */
+    public void progress(double progress, Double total, String message) {
+        try {
+            observer.progress(progress, total, message);
+        } catch (RuntimeException e) {
+            // an observer must not break the tool
+        }
+    }
+
+    /**
+     * Sends a log message to the caller (MCP {@code notifications/message}), if it listens at that level.
+     *
+     * @param level the severity
+     * @param message the message
+     * @since 1.2
+     */
+    public void log(CallObserver.LogLevel level, String message) {
+        try {
+            observer.log(level, message);
+        } catch (RuntimeException e) {
+            // an observer must not break the tool
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.toka.tool;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -12,11 +13,31 @@ public final class ToolResult {
     private final boolean success;
     private final String output;
     private final Object structured;
+    /** {@code null}: the default, one text block with the output. */
+    private final List<Content> content;
 
     private ToolResult(boolean success, String output, Object structured) {
+        this(success, output, structured, null);
+    }
+
+    private ToolResult(boolean success, String output, Object structured, List<Content> content) {
         this.success = success;
         this.output = Objects.requireNonNull(output, "output");
         this.structured = structured;
+        this.content = content == null ? null : List.copyOf(content);
+    }
+
+    /**
+     * This result with other content: images, audio, resource links or embedded resources, with or without text.
+     * The {@link #output()} stays the plain-text summary that logs, events and text-only callers see.
+     *
+     * @param content the blocks, in order; must not be {@code null} or contain {@code null}
+     * @return a copy of this result carrying them
+     * @since 1.2
+     */
+    public ToolResult withContent(List<Content> content) {
+        Objects.requireNonNull(content, "content");
+        return new ToolResult(success, output, structured, content);
     }
 
     /**
@@ -77,17 +98,35 @@ public final class ToolResult {
         return structured;
     }
 
+    /**
+     * @return the content blocks as the caller should see them: those given to {@link #withContent}, or else one
+     *     text block holding the {@link #output()}; never {@code null}
+     * @since 1.2
+     */
+    public List<Content> content() {
+        return content != null ? content : List.of(Content.text(output));
+    }
+
+    /**
+     * @return {@code true} when the content was set with {@link #withContent}, rather than derived from the output
+     * @since 1.2
+     */
+    public boolean hasExplicitContent() {
+        return content != null;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ToolResult r
                 && r.success == success
                 && r.output.equals(output)
-                && Objects.equals(r.structured, structured);
+                && Objects.equals(r.structured, structured)
+                && Objects.equals(r.content, content);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(success, output, structured);
+        return Objects.hash(success, output, structured, content);
     }
 
     @Override

@@ -7,7 +7,7 @@
  * failure into a {@link io.toka.tool.ToolResult}.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.toka.tool;
 
 import org.osgi.annotation.bundle.Export;
