@@ -9,6 +9,7 @@ import io.toka.runtime.registry.ToolCallResult;
 import io.toka.runtime.registry.ToolCallResult.Status;
 import io.toka.runtime.registry.ToolProvider;
 import io.toka.runtime.registry.ToolRegistry;
+import io.toka.runtime.registry.ToolRegistryListener;
 import io.toka.runtime.registry.UnknownToolException;
 import io.toka.event.EventPayload;
 import io.toka.kernel.Kernel;
@@ -116,6 +117,10 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     private final Object changed = new Object();
     private final ServiceTracker<Tool, ToolEntry> tracker;
     private final SynchronousBundleListener bundleListener = this::bundleChanged;
+    /** Tells the {@link ToolRegistryListener} services which names changed. */
+    private final ListenerNotifier notifier;
+    /** Name → the entry that answered for it at the last {@link #publishChanges}; guarded by {@code this}. */
+    private Map<String, ToolEntry> winners = Map.of();
 
     private record Departure(long bundleId, long untilNanos) {
     }
@@ -140,6 +145,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         this.gate = gate;
         this.schemas = new SchemaCompiler(new ObjectMapper());
         this.executor = new CallExecutor(config.maxThreads(), "toka-tool-");
+        this.notifier = new ListenerNotifier(context);
         context.addBundleListener(bundleListener);
         this.tracker = new ServiceTracker<>(context, Tool.class, new Customizer());
         tracker.open(true);
@@ -149,6 +155,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     @Deactivate
     void deactivate() {
         tracker.close();
+        notifier.close();
         context.removeBundleListener(bundleListener);
         executor.shutdown();
         synchronized (changed) {
@@ -435,7 +442,10 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     }
 
     private ToolEntry select(String name) {
-        List<ToolEntry> candidates = index.get(name);
+        return select(index.get(name));
+    }
+
+    private static ToolEntry select(List<ToolEntry> candidates) {
         if (candidates != null) {
             for (int i = 0, n = candidates.size(); i < n; i++) {
                 ToolEntry e = candidates.get(i);
@@ -494,6 +504,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                 retired.add(e);
             }
         }
+        publishChanges();
         long until = System.nanoTime() + timeout.toNanos();
         synchronized (changed) {
             while (true) {
@@ -518,6 +529,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                 e.retired = false;
             }
         }
+        publishChanges();
         signal();
     }
 
@@ -549,7 +561,37 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             return List.copyOf(v);
         });
         index = Map.copyOf(next);
+        publishChanges();
         signal();
+    }
+
+    /**
+     * Compares the entry that answers for each name (the first one not retired) with the last time, and hands the
+     * names that changed to the listeners. Synchronized so that changes are computed, and queued, in order.
+     */
+    private synchronized void publishChanges() {
+        Map<String, ToolEntry> now = new HashMap<>();
+        index.forEach((name, candidates) -> {
+            ToolEntry w = select(candidates);
+            if (w != null) {
+                now.put(name, w);
+            }
+        });
+        Set<String> changedNames = new TreeSet<>();
+        for (Map.Entry<String, ToolEntry> e : now.entrySet()) {
+            if (winners.get(e.getKey()) != e.getValue()) {
+                changedNames.add(e.getKey());
+            }
+        }
+        for (String name : winners.keySet()) {
+            if (!now.containsKey(name)) {
+                changedNames.add(name);
+            }
+        }
+        winners = now;
+        if (!changedNames.isEmpty()) {
+            notifier.toolsChanged(changedNames);
+        }
     }
 
     private final class Customizer implements ServiceTrackerCustomizer<Tool, ToolEntry> {
@@ -585,6 +627,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                     return;
                 }
                 renamed.retired = entry.retired;
+                publishChanges();
                 entry.release();
                 return;
             }
