@@ -22,7 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Compiles tool input schemas (JSON Schema 2020-12 unless {@code $schema} says otherwise) and validates arguments. */
+/**
+ * Compiles tool input and output schemas (JSON Schema 2020-12 unless {@code $schema} says otherwise), validates
+ * arguments against the one and structured results against the other.
+ */
 final class SchemaCompiler {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchemaCompiler.class);
@@ -110,8 +113,31 @@ final class SchemaCompiler {
         }
     }
 
+    /**
+     * An output schema: compiled as {@link #compile} does, and its root must declare {@code "type": "object"}, as
+     * MCP requires (a tool's structured content is a JSON object).
+     *
+     * @param schemaText the schema as JSON text
+     * @return the compiled schema
+     * @throws IllegalArgumentException if the text is not a valid schema for an object
+     */
+    JsonSchema compileOutput(String schemaText) {
+        JsonSchema schema = compile(schemaText);
+        JsonNode type = schema.getSchemaNode().path("type");
+        if (!"object".equals(type.asText(null)) || !type.isTextual()) {
+            throw new IllegalArgumentException("its root must declare \"type\": \"object\" (a structured result is"
+                    + " a JSON object)");
+        }
+        return schema;
+    }
+
     /** "argument 'a.b': <error>" for a nested value, or the bare error for the arguments object itself. */
     static String describe(ValidationMessage m) {
+        return describe(m, "argument");
+    }
+
+    /** "&lt;what&gt; 'a.b': &lt;error&gt;" for a nested value, or the bare error for the root. */
+    private static String describe(ValidationMessage m, String what) {
         String error = m.getError() != null ? m.getError() : m.getMessage();
         String location = m.getInstanceLocation() == null ? "" : m.getInstanceLocation().toString();
         // locations look like "$", "$.path" or "$.items[0]"
@@ -119,7 +145,7 @@ final class SchemaCompiler {
         if (path.startsWith(".")) {
             path = path.substring(1);
         }
-        return path.isEmpty() ? error : "argument '" + path + "': " + error;
+        return path.isEmpty() ? error : what + " '" + path + "': " + error;
     }
 
     /**
@@ -136,6 +162,26 @@ final class SchemaCompiler {
         List<String> out = new ArrayList<>(messages.size());
         for (ValidationMessage m : messages) {
             out.add(describe(m));
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * @param schema a compiled output schema
+     * @param structured a tool's structured value (maps, lists, records...); converted to JSON first
+     * @return one line per violation, each naming the field, sorted; empty if the value is valid
+     * @throws IllegalArgumentException if the value cannot be converted to JSON
+     */
+    List<String> validateOutput(JsonSchema schema, Object structured) {
+        JsonNode node = mapper.valueToTree(structured);
+        Set<ValidationMessage> messages = schema.validate(node);
+        if (messages.isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(messages.size());
+        for (ValidationMessage m : messages) {
+            out.add(describe(m, "field"));
         }
         out.sort(null);
         return out;

@@ -321,7 +321,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             if (cancellation != null) {
                 cancellation.onCancel(future::abandon);
             }
-            return await(entry, future, timeout, start, cancellation);
+            return await(entry, prepared, future, timeout, start, cancellation);
         } finally {
             if (!handedOff) {
                 exit(entry);
@@ -329,14 +329,20 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         }
     }
 
-    private ToolCallResult await(ToolEntry entry, CallExecutor.Call<ToolResult> future, Duration timeout, long start,
-            CancellationSignal cancellation) {
+    private ToolCallResult await(ToolEntry entry, Prepared prepared, CallExecutor.Call<ToolResult> future,
+            Duration timeout, long start, CancellationSignal cancellation) {
         String version = versionOf(entry);
         try {
             ToolResult r = future.await(timeout.toNanos());
             if (r == null || !r.isSuccess() && future.isAbandoned()) {
                 // never ran, or failed after the cancel interrupted it; a success that beat the cancel stands
                 return cancelled(entry, start, cancellation);
+            }
+            if (r.isSuccess() && prepared.outputSchema() != null) {
+                String mismatch = outputMismatch(entry, prepared, r);
+                if (mismatch != null) {
+                    return failed(entry, start, "the tool's result does not match its output schema: " + mismatch);
+                }
             }
             return new ToolCallResult(r.isSuccess() ? Status.SUCCESS : Status.FAILURE, r, System.nanoTime() - start, version);
         } catch (CancellationException e) {
@@ -353,6 +359,28 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             // run() turns every Throwable into a result, so this means the executor itself failed
             return failed(entry, start, internalError(entry.name, e));
         }
+    }
+
+    /** @return why a successful result breaks the tool's output schema (the first violation), or {@code null} */
+    private String outputMismatch(ToolEntry entry, Prepared prepared, ToolResult r) {
+        String mismatch;
+        if (r.structured() == null) {
+            mismatch = "it has no structured value";
+        } else {
+            List<String> violations;
+            try {
+                violations = schemas.validateOutput(prepared.outputSchema(), r.structured());
+            } catch (IllegalArgumentException e) {
+                violations = List.of("its structured value cannot be written as JSON");
+                LOG.debug("Structured value of {} is not JSON", entry, e);
+            }
+            if (violations.isEmpty()) {
+                return null;
+            }
+            mismatch = violations.get(0);
+        }
+        LOG.warn("Tool {} returned a result that does not match its output schema: {}", entry, mismatch);
+        return mismatch;
     }
 
     private static ToolResult run(ToolEntry entry, Tool tool, ToolInvocation invocation) {
