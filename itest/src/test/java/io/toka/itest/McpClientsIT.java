@@ -1,0 +1,554 @@
+package io.toka.itest;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.mcp.client.DefaultMcpClient;
+import dev.langchain4j.mcp.client.McpCallContext;
+import dev.langchain4j.mcp.client.transport.McpOperationHandler;
+import dev.langchain4j.mcp.client.transport.McpTransport;
+import dev.langchain4j.mcp.client.transport.http.StreamableHttpMcpTransport;
+import dev.langchain4j.mcp.protocol.McpClientMessage;
+import dev.langchain4j.mcp.protocol.McpInitializeRequest;
+import dev.langchain4j.service.tool.ToolExecutionResult;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * Toka's MCP endpoint ({@code /mcp} on the HTTP port) driven by real MCP clients against the real distribution
+ * (bin/start, the example hello-tool jar in deploy/): the MCP Java SDK client (2025-11-25: initialize, list, call,
+ * progress, cancel, list_changed after a deploy, a narrow token's view), the LangChain4j MCP client, the MCP
+ * Inspector CLI (tools/list and tools/call, on the 2025-11-25 and the 2026-07-28 revision), and the bin/toka-mcp
+ * stdio bridge. Not Pax Exam: every client talks to the product over its socket, as a user's would. A client that
+ * cannot run fails its test.
+ */
+public class McpClientsIT {
+
+    private static final int PORT = Integer.getInteger("toka.mcp.http.port", 28481);
+    private static final int SSH_PORT = Integer.getInteger("toka.mcp.ssh.port", 28401);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** What hello answers (its output names the jar's Bundle-Version). */
+    private static final String HELLO_SDK = "Hello, sdk! (hello 1.0.0)";
+
+    private static Distribution toka;
+
+    @BeforeClass
+    public static void startToka() throws Exception {
+        toka = Distribution.unpack("mcp-clients", PORT, SSH_PORT);
+        Path home = toka.home();
+        // each test is one subject making a handful of HTTP requests in a burst: measure the protocol, not the limiter
+        Files.writeString(home.resolve("etc/io.toka.ratelimit.cfg"), "\nrequestsPerMinute = 100000\nburst = 10000\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        Path deploy = home.resolve("deploy");
+        Files.createDirectories(deploy);
+        Files.copy(Path.of(System.getProperty("toka.hello.jar")), deploy.resolve("hello-tool.jar"));
+        toka.start();
+        String admin = toka.adminToken();
+        // the hello-tool bundle is live once hello answers over REST
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                toka.send("GET", "/api/v1/tools/hello", admin, null).statusCode() == 200);
+    }
+
+    @AfterClass
+    public static void stopToka() throws Exception {
+        if (toka != null) {
+            toka.stop();
+        }
+    }
+
+    // ------------------------------------------------------------------ MCP Java SDK, 2025-11-25
+
+    @Test
+    public void sdkInitializesListsAndCalls() throws Exception {
+        Sdk sdk = sdk(toka.adminToken());
+        try (McpSyncClient client = sdk.client) {
+            McpSchema.InitializeResult init = client.initialize();
+            assertEquals("2025-11-25", init.protocolVersion());
+            assertEquals("toka", init.serverInfo().name());
+            assertNotNull("the server offers tools", init.capabilities().tools());
+            assertEquals("the server says when its tool list changes", Boolean.TRUE,
+                    init.capabilities().tools().listChanged());
+
+            Set<String> names = names(client.listTools());
+            assertTrue(names.toString(), names.containsAll(Set.of("hello", "countdown")));
+            McpSchema.Tool hello = client.listTools().tools().stream().filter(t -> t.name().equals("hello"))
+                    .findFirst().orElseThrow();
+            assertEquals("Greets someone by name.", hello.description());
+            assertEquals(String.valueOf(hello.inputSchema()), "object", hello.inputSchema().get("type"));
+
+            McpSchema.CallToolResult r = client.callTool(new McpSchema.CallToolRequest("hello", Map.of("name", "sdk")));
+            assertFalse(String.valueOf(r), Boolean.TRUE.equals(r.isError()));
+            assertEquals(HELLO_SDK, text(r));
+
+            // invalid arguments are the tool's error (isError), not a protocol error
+            McpSchema.CallToolResult bad = client.callTool(new McpSchema.CallToolRequest("hello", Map.of("name", "")));
+            assertEquals(String.valueOf(bad), Boolean.TRUE, bad.isError());
+        }
+    }
+
+    @Test
+    public void sdkReceivesProgressOfACountdown() throws Exception {
+        Sdk sdk = sdk(toka.adminToken());
+        try (McpSyncClient client = sdk.client) {
+            client.initialize();
+            McpSchema.CallToolResult r = client.callTool(McpSchema.CallToolRequest.builder()
+                    .name("countdown").arguments(Map.of("steps", 5, "delayMs", 20)).progressToken("count-5").build());
+            assertFalse(String.valueOf(r), Boolean.TRUE.equals(r.isError()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> sdk.progress("count-5").size() >= 5);
+            List<McpSchema.ProgressNotification> seen = sdk.progress("count-5");
+            assertEquals("one notification per step: " + seen, 5, seen.size());
+            for (int i = 1; i < seen.size(); i++) {
+                assertTrue("progress only increases: " + seen, seen.get(i).progress() > seen.get(i - 1).progress());
+            }
+            assertEquals(Double.valueOf(5), seen.get(seen.size() - 1).total());
+            assertTrue("no progress for a token the client did not send: " + sdk.progressNotifications,
+                    sdk.progressNotifications.stream().allMatch(p -> "count-5".equals(p.progressToken())));
+        }
+    }
+
+    @Test
+    public void sdkCancelEndsALongCountdownEarly() throws Exception {
+        String token = toka.mintToken("mcp-cancel", List.of("tool:invoke:countdown"), 600);
+        Sdk sdk = sdk(token);
+        try (McpSyncClient client = sdk.client) {
+            client.initialize();
+            int steps = 100;
+            int delayMs = 500; // 50 s if nothing stops it
+            CompletableFuture<McpSchema.CallToolResult> call = CompletableFuture.supplyAsync(() -> client.callTool(
+                    McpSchema.CallToolRequest.builder().name("countdown")
+                            .arguments(Map.of("steps", steps, "delayMs", delayMs)).progressToken("long").build()));
+            await().atMost(Duration.ofSeconds(20)).until(() -> !sdk.progress("long").isEmpty());
+            Object requestId = sdk.requestIdOf("tools/call").orElseThrow();
+
+            // the SDK 2.1.0 has no cancel call: the client sends notifications/cancelled over its own transport
+            // (the same session), as the specification's cancellation utility says a client does
+            sdk.transport.sendMessage(new McpSchema.JSONRPCNotification("2.0", "notifications/cancelled",
+                    Map.of("requestId", requestId, "reason", "the test has seen enough"))).block(Duration.ofSeconds(10));
+
+            // the server stops the call: it is recorded as a failed countdown call of this subject, well before the
+            // 50 s it would take, and no progress follows
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    !toka.events("kind=tool.invoked&subject=mcp-cancel").isEmpty());
+            JsonNode invoked = toka.events("kind=tool.invoked&subject=mcp-cancel").get(0).get("payload");
+            assertEquals(invoked.toString(), "countdown", invoked.get("tool").asText());
+            assertFalse(invoked.toString(), invoked.get("success").asBoolean());
+            assertTrue(invoked.toString(), invoked.get("durationMs").asLong() < (long) steps * delayMs / 2);
+            int progressAtEnd = sdk.progress("long").size();
+            assertTrue("stopped early: " + progressAtEnd + " of " + steps + " steps", progressAtEnd < steps / 2);
+            // a cancelled request gets no result (the receiver SHOULD NOT answer it); if the client hears anything,
+            // it is not a success
+            try {
+                McpSchema.CallToolResult r = call.get(2, TimeUnit.SECONDS);
+                assertEquals("a cancelled call is no success: " + r, Boolean.TRUE, r.isError());
+            } catch (java.util.concurrent.TimeoutException expected) {
+                call.cancel(true);
+            } catch (java.util.concurrent.ExecutionException expected) {
+                // the server ended the request's stream, or answered with an error
+            }
+            // the session is still usable
+            assertTrue(names(client.listTools()).contains("countdown"));
+        }
+    }
+
+    @Test
+    public void sdkHearsListChangedWhenAToolIsDeployedAndRemoved() throws Exception {
+        Sdk sdk = sdk(toka.adminToken());
+        List<Set<String>> changes = new CopyOnWriteArrayList<>();
+        McpSyncClient client = sdk.spec.toolsChangeConsumer(tools ->
+                changes.add(tools.stream().map(McpSchema.Tool::name).collect(Collectors.toCollection(TreeSet::new))))
+                .build();
+        Path deploy = toka.home().resolve("deploy");
+        Path manifest = deploy.resolve("mcp-added.tool.yaml");
+        try (client) {
+            client.initialize();
+            assertFalse(names(client.listTools()).contains("mcp-added"));
+            // the client opens its GET stream (server-to-client messages) after initialize
+            await().atMost(Duration.ofSeconds(10)).until(() -> sdk.requests.stream().anyMatch(r -> r.method.equals("GET")));
+            client.ping(); // one round trip after the GET went out
+
+            Path script = deploy.resolve("mcp-added.sh");
+            Files.writeString(script, "#!/bin/sh\necho added\n");
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path staged = Files.createTempFile(toka.home(), "mcp-added", ".yaml.tmp");
+            Files.writeString(staged, """
+                    name: mcp-added
+                    description: Added while an MCP client was connected
+                    executable: mcp-added.sh
+                    parameters:
+                      - {name: text, type: string, description: what to echo, required: false}
+                    """);
+            Files.move(staged, manifest, StandardCopyOption.ATOMIC_MOVE);
+            await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> changes.stream().anyMatch(c -> c.contains("mcp-added")));
+            assertTrue(names(client.listTools()).contains("mcp-added"));
+
+            int before = changes.size();
+            Files.delete(manifest);
+            await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> changes.size() > before && !changes.get(changes.size() - 1).contains("mcp-added"));
+            assertFalse(names(client.listTools()).contains("mcp-added"));
+        } finally {
+            Files.deleteIfExists(manifest);
+        }
+    }
+
+    @Test
+    public void aTokenForHelloSeesOnlyHelloAndCountdownLooksLikeNoTool() throws Exception {
+        String token = toka.mintToken("mcp-hello-only", List.of("tool:invoke:hello"), 600);
+        Sdk sdk = sdk(token);
+        try (McpSyncClient client = sdk.client) {
+            client.initialize();
+            assertEquals(Set.of("hello"), names(client.listTools()));
+            assertEquals(HELLO_SDK, text(client.callTool(new McpSchema.CallToolRequest("hello", Map.of("name", "sdk")))));
+
+            String refused = failureOf(client, "countdown", Map.of("steps", 1, "delayMs", 0));
+            String missing = failureOf(client, "no-such-tool-xyz", Map.of("steps", 1, "delayMs", 0));
+            assertEquals("a tool the token may not call is indistinguishable from a tool that does not exist",
+                    missing, refused);
+        }
+        assertTrue("countdown never ran for this subject",
+                toka.events("kind=tool.invoked&subject=mcp-hello-only").stream()
+                        .noneMatch(e -> e.get("payload").get("tool").asText().equals("countdown")));
+    }
+
+    @Test
+    public void withoutATokenTheEndpointAnswers401() throws Exception {
+        Sdk sdk = sdk("not-a-token");
+        try (McpSyncClient client = sdk.client) {
+            client.initialize();
+            fail("initialize without a valid token succeeded");
+        } catch (RuntimeException expected) {
+            // the SDK reports the 401 as a transport error
+        }
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(mcpUrl()))
+                        .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(r.body(), 401, r.statusCode());
+        assertTrue(r.headers().toString(), r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+    }
+
+    // ------------------------------------------------------------------ LangChain4j MCP client
+
+    /**
+     * LangChain4j's MCP client (langchain4j-mcp 1.18.1-beta28 from langchain4j-bom 1.18.1, the newest that
+     * resolves) knows 2025-11-25 at most: it sends initialize, never server/discover.
+     */
+    @Test
+    public void langChain4jListsAndExecutesHello() throws Exception {
+        RecordingTransport transport = new RecordingTransport(new StreamableHttpMcpTransport.Builder()
+                .url(mcpUrl()).customHeaders(Map.of("Authorization", "Bearer " + toka.adminToken()))
+                .timeout(Duration.ofSeconds(30)).build());
+        try (DefaultMcpClient client = new DefaultMcpClient.Builder().key("toka").clientName("toka-itest-langchain4j")
+                .transport(transport).initializationTimeout(Duration.ofSeconds(30))
+                .toolExecutionTimeout(Duration.ofSeconds(30)).build()) {
+            JsonNode init = transport.initializeResponse.get();
+            assertNotNull("the client initialized", init);
+            String negotiated = init.path("result").path("protocolVersion").asText();
+            System.out.println("LangChain4j MCP client negotiated protocol revision " + negotiated);
+            assertEquals(init.toString(), "2025-11-25", negotiated);
+            assertEquals("toka", init.path("result").path("serverInfo").path("name").asText());
+
+            List<String> names = client.listTools().stream().map(ToolSpecification::name).toList();
+            assertTrue(names.toString(), names.contains("hello"));
+            ToolSpecification hello = client.listTools().stream().filter(t -> t.name().equals("hello")).findFirst()
+                    .orElseThrow();
+            assertTrue(String.valueOf(hello.parameters()), hello.parameters().properties().containsKey("name"));
+
+            ToolExecutionResult r = client.executeTool(ToolExecutionRequest.builder().id("1").name("hello")
+                    .arguments("{\"name\":\"lc4j\"}").build());
+            assertFalse(String.valueOf(r), r.isError());
+            assertEquals("Hello, lc4j! (hello 1.0.0)", r.resultText());
+        }
+    }
+
+    /** Passes every operation to LangChain4j's transport and keeps the server's initialize response. */
+    private static final class RecordingTransport implements McpTransport {
+        final McpTransport delegate;
+        final AtomicReference<JsonNode> initializeResponse = new AtomicReference<>();
+
+        RecordingTransport(McpTransport delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void start(McpOperationHandler handler) {
+            delegate.start(handler);
+        }
+
+        @Override
+        public CompletableFuture<JsonNode> initialize(McpInitializeRequest request) {
+            return delegate.initialize(request).thenApply(r -> {
+                initializeResponse.set(r);
+                return r;
+            });
+        }
+
+        @Override
+        public CompletableFuture<JsonNode> executeOperationWithResponse(McpClientMessage message) {
+            return delegate.executeOperationWithResponse(message);
+        }
+
+        @Override
+        public CompletableFuture<JsonNode> executeOperationWithResponse(McpCallContext context) {
+            return delegate.executeOperationWithResponse(context);
+        }
+
+        @Override
+        public void executeOperationWithoutResponse(McpClientMessage message) {
+            delegate.executeOperationWithoutResponse(message);
+        }
+
+        @Override
+        public void executeOperationWithoutResponse(McpCallContext context) {
+            delegate.executeOperationWithoutResponse(context);
+        }
+
+        @Override
+        public void checkHealth() {
+            delegate.checkHealth();
+        }
+
+        @Override
+        public void onFailure(Runnable action) {
+            delegate.onFailure(action);
+        }
+
+        @Override
+        public void close() throws IOException {
+            delegate.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ MCP Inspector CLI
+
+    @Test
+    public void inspectorCliListsAndCallsOn2025_11_25() throws Exception {
+        inspector("legacy");
+    }
+
+    @Test
+    public void inspectorCliListsAndCallsOn2026_07_28() throws Exception {
+        inspector("modern");
+    }
+
+    /**
+     * Runs itest/src/test/scripts/inspector.sh (npx @modelcontextprotocol/inspector --cli, installing a Node it
+     * accepts if the machine's is too old) with a token for hello only, and reads its JSON lines.
+     */
+    private void inspector(String era) throws Exception {
+        Path tokenFile = Files.createTempFile(toka.home(), "inspector", ".token",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tokenFile, toka.mintToken("mcp-inspector-" + era, List.of("tool:invoke:hello"), 600));
+        Path script = Path.of("src/test/scripts/inspector.sh").toAbsolutePath();
+        Path out = toka.home().resolve("inspector-" + era + ".out");
+        Path err = toka.home().resolve("inspector-" + era + ".err");
+        Process p = new ProcessBuilder("bash", script.toString(), mcpUrl(), tokenFile.toString(), era)
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        p.getOutputStream().close();
+        if (!p.waitFor(8, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("inspector.sh " + era + " did not finish:\n" + Files.readString(err));
+        }
+        String stdout = Files.readString(out);
+        String diagnostics = "exit " + p.exitValue() + "\nstdout:\n" + stdout + "\nstderr:\n" + Files.readString(err);
+        assertEquals(diagnostics, 0, p.exitValue());
+        List<JsonNode> results = new ArrayList<>();
+        for (String line : stdout.split("\n")) {
+            if (line.startsWith("{")) {
+                results.add(JSON.readTree(line).get("result"));
+            }
+        }
+        assertEquals(diagnostics, 2, results.size());
+        Set<String> listed = new TreeSet<>();
+        results.get(0).get("tools").forEach(t -> listed.add(t.get("name").asText()));
+        assertEquals(diagnostics, Set.of("hello"), listed);
+        JsonNode call = results.get(1);
+        assertFalse(diagnostics, call.path("isError").asBoolean(false));
+        assertEquals(diagnostics, "Hello, ci! (hello 1.0.0)", call.get("content").get(0).get("text").asText());
+    }
+
+    // ------------------------------------------------------------------ the stdio bridge
+
+    @Test
+    public void stdioBridgeInitializesListsAndCalls() throws Exception {
+        Path bridge = toka.home().resolve("bin/toka-mcp");
+        assertTrue("the distribution has bin/toka-mcp", Files.isExecutable(bridge));
+        ProcessBuilder pb = new ProcessBuilder(bridge.toString()).directory(toka.home().toFile())
+                .redirectError(toka.home().resolve("toka-mcp.err").toFile());
+        pb.environment().put("TOKA_TOKEN_FILE", toka.adminTokenFile().toString());
+        pb.environment().put("TOKA_URL", "http://127.0.0.1:" + PORT);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+             var outStream = p.getOutputStream()) {
+            JsonNode init = stdioRequest(outStream, in, 1, "initialize", "{\"protocolVersion\":\"2025-11-25\","
+                    + "\"capabilities\":{},\"clientInfo\":{\"name\":\"toka-itest\",\"version\":\"1\"}}");
+            assertEquals(init.toString(), "2025-11-25", init.path("result").path("protocolVersion").asText());
+            outStream.write("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n".getBytes(StandardCharsets.UTF_8));
+            outStream.flush();
+            JsonNode list = stdioRequest(outStream, in, 2, "tools/list", "{}");
+            Set<String> names = new TreeSet<>();
+            list.path("result").path("tools").forEach(t -> names.add(t.get("name").asText()));
+            assertTrue(list.toString(), names.containsAll(Set.of("hello", "countdown")));
+            JsonNode call = stdioRequest(outStream, in, 3, "tools/call", "{\"name\":\"hello\",\"arguments\":{\"name\":\"stdio\"}}");
+            assertFalse(call.toString(), call.path("result").path("isError").asBoolean(false));
+            assertEquals(call.toString(), "Hello, stdio! (hello 1.0.0)",
+                    call.path("result").path("content").get(0).path("text").asText());
+        } finally {
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /** Writes one request line and reads lines until the response with that id (skipping notifications). */
+    private static JsonNode stdioRequest(java.io.OutputStream out, java.io.BufferedReader in, int id, String method,
+            String params) throws Exception {
+        out.write(("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + params + "}\n")
+                .getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        CompletableFuture<JsonNode> response = CompletableFuture.supplyAsync(() -> {
+            try {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    JsonNode msg = JSON.readTree(line);
+                    if (msg.has("id") && msg.get("id").asInt() == id) {
+                        return msg;
+                    }
+                }
+                throw new IllegalStateException("bin/toka-mcp closed stdout before answering " + method);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return response.get(30, TimeUnit.SECONDS);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static String mcpUrl() {
+        return "http://127.0.0.1:" + PORT + "/mcp";
+    }
+
+    /** One HTTP request the SDK made: its method, and the JSON-RPC method and id it carried (null for GET/DELETE). */
+    private record SentRequest(String method, String rpcMethod, Object rpcId) {
+    }
+
+    /** An SDK client (not yet built into {@link #client} for callers that add consumers) and what it saw. */
+    private static final class Sdk {
+        final List<SentRequest> requests = new CopyOnWriteArrayList<>();
+        final List<McpSchema.ProgressNotification> progressNotifications = new CopyOnWriteArrayList<>();
+        final List<McpSchema.LoggingMessageNotification> logs = new CopyOnWriteArrayList<>();
+        HttpClientStreamableHttpTransport transport;
+        McpClient.SyncSpec spec;
+        McpSyncClient client;
+
+        List<McpSchema.ProgressNotification> progress(Object token) {
+            return progressNotifications.stream().filter(p -> token.equals(p.progressToken())).toList();
+        }
+
+        java.util.Optional<Object> requestIdOf(String rpcMethod) {
+            return requests.stream().filter(r -> rpcMethod.equals(r.rpcMethod)).map(r -> r.rpcId)
+                    .reduce((a, b) -> b);
+        }
+    }
+
+    /**
+     * The MCP Java SDK's sync client on its Streamable HTTP transport with the Bearer token, recording each HTTP
+     * request it sends, and its progress and log notifications.
+     */
+    private static Sdk sdk(String token) {
+        Sdk sdk = new Sdk();
+        sdk.transport = HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + PORT).endpoint("/mcp")
+                .connectTimeout(Duration.ofSeconds(5))
+                .httpRequestCustomizer((builder, method, uri, body, context) -> {
+                    builder.header("Authorization", "Bearer " + token);
+                    String rpcMethod = null;
+                    Object rpcId = null;
+                    if (body != null && !body.isEmpty()) {
+                        try {
+                            JsonNode msg = JSON.readTree(body);
+                            rpcMethod = msg.path("method").asText(null);
+                            JsonNode id = msg.get("id");
+                            rpcId = id == null ? null : id.isNumber() ? (Object) id.numberValue() : id.asText();
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException("the SDK sent a body that is not JSON: " + body, e);
+                        }
+                    }
+                    sdk.requests.add(new SentRequest(method, rpcMethod, rpcId));
+                })
+                .build();
+        sdk.spec = McpClient.sync(sdk.transport)
+                .clientInfo(new McpSchema.Implementation("toka-itest-sdk", "1.0.0"))
+                .requestTimeout(Duration.ofSeconds(60))
+                .initializationTimeout(Duration.ofSeconds(30))
+                .progressConsumer(sdk.progressNotifications::add)
+                .loggingConsumer(sdk.logs::add);
+        sdk.client = sdk.spec.build();
+        return sdk;
+    }
+
+    private static Set<String> names(McpSchema.ListToolsResult r) {
+        return r.tools().stream().map(McpSchema.Tool::name).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    private static String text(McpSchema.CallToolResult r) {
+        assertFalse("the result has content: " + r, r.content().isEmpty());
+        assertTrue(String.valueOf(r), r.content().get(0) instanceof McpSchema.TextContent);
+        return ((McpSchema.TextContent) r.content().get(0)).text();
+    }
+
+    /**
+     * How calling a tool fails, with the tool's name taken out: the JSON-RPC error's code and message, or the text of
+     * an isError result. Fails the test if the call succeeds.
+     */
+    private static String failureOf(McpSyncClient client, String tool, Map<String, Object> args) {
+        try {
+            McpSchema.CallToolResult r = client.callTool(new McpSchema.CallToolRequest(tool, args));
+            assertEquals(tool + " must not run: " + r, Boolean.TRUE, r.isError());
+            return "isError: " + r.content().stream().map(c -> c instanceof McpSchema.TextContent t ? t.text()
+                    : c.type()).collect(Collectors.joining("|")).replace(tool, "<tool>");
+        } catch (McpError e) {
+            McpSchema.JSONRPCResponse.JSONRPCError error = e.getJsonRpcError();
+            assertNotNull(e.toString(), error);
+            return "error " + error.code() + ": " + error.message().replace(tool, "<tool>")
+                    + " data=" + String.valueOf(error.data()).replace(tool, "<tool>");
+        }
+    }
+
+}
