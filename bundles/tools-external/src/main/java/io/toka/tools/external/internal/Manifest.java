@@ -31,12 +31,16 @@ import java.util.Set;
  * @param inputSchema the JSON Schema of the arguments
  * @param hotSwappable {@code hot_swappable}, listed only: every manifest tool is swapped without a failed call
  * @param parallelSafe {@code false} serialises calls
+ * @param title a short display name, or {@code null}
+ * @param outputSchema the JSON Schema (as JSON text) of the JSON object the program prints on success, or
+ *     {@code null} when its output is plain text
  */
 record Manifest(Path file, String name, String nameField, String version, String description, String category,
         Type type, Path executable, Path interpreter, Path workingDirectory, ArgumentMode arguments,
         Set<String> permissions, List<String> optionalCapabilities, SandboxLimits limits, boolean allowNetwork,
         List<String> networkRestrictions, List<Path> readOnlyPaths, List<Path> writablePaths,
-        List<Parameter> parameters, String inputSchema, boolean hotSwappable, boolean parallelSafe) {
+        List<Parameter> parameters, String inputSchema, boolean hotSwappable, boolean parallelSafe, String title,
+        String outputSchema) {
 
     /** Added to the sandbox timeout for the descriptor's timeout, so the sandbox reports a timeout first. */
     static final Duration TIMEOUT_MARGIN = Duration.ofSeconds(2);

@@ -34,8 +34,9 @@ import java.util.regex.Pattern;
  * {@code interface} (plus {@code protocols}, {@code outputs} and {@code dependencies}, which are ignored). The
  * minimal form puts the fields of {@code metadata} and {@code spec} at the top level: {@code name},
  * {@code description}, {@code executable} (a path, or a map like {@code spec.executable}) and optionally
- * {@code version}, {@code category}, {@code author}, {@code created}, {@code parameters}, {@code capabilities},
- * {@code security} and {@code interface}. A file with {@code metadata} or {@code spec} is in the full form. Unknown
+ * {@code title}, {@code version}, {@code category}, {@code author}, {@code created}, {@code parameters},
+ * {@code outputSchema}, {@code capabilities}, {@code security} and {@code interface}. {@code outputSchema} (in
+ * {@code spec} in the full form) is a JSON Schema for the JSON object the program prints on success. A file with {@code metadata} or {@code spec} is in the full form. Unknown
  * keys are errors, to catch typos.
  *
  * <p>Thread-safe.
@@ -70,8 +71,10 @@ final class ManifestParser {
 
     private static final Set<String> IGNORED_SECTIONS = Set.of("protocols", "outputs", "dependencies");
     private static final List<String> FULL_TOP = List.of("metadata", "spec", "interface");
-    private static final List<String> METADATA = List.of("name", "version", "category", "description", "author", "created");
-    private static final List<String> SPEC = List.of("executable", "capabilities", "security", "parameters");
+    private static final List<String> METADATA = List.of("name", "title", "version", "category", "description", "author",
+            "created");
+    private static final List<String> SPEC = List.of("executable", "capabilities", "security", "parameters",
+            "outputSchema");
     private static final List<String> MINIMAL_TOP;
     private static final List<String> EXECUTABLE = List.of("type", "path", "interpreter", "working_directory", "arguments");
     private static final List<String> CAPABILITIES = List.of("required", "optional");
@@ -194,8 +197,8 @@ final class ManifestParser {
                 s = "spec.";
             } else {
                 unknownKeys(root, "", MINIMAL_TOP, "is not a field of a minimal manifest; use name, description, "
-                        + "executable and parameters (optionally version, category, capabilities, security, interface), "
-                        + "or the full form with metadata and spec");
+                        + "executable and parameters (optionally title, version, category, outputSchema, capabilities, "
+                        + "security, interface), or the full form with metadata and spec");
                 meta = root;
                 spec = root;
                 m = "";
@@ -205,6 +208,7 @@ final class ManifestParser {
             String version = "1.0.0";
             String description = null;
             String category = null;
+            String title = null;
             if (meta != null) {
                 name = text(meta, "name", m + "name", true);
                 if (name != null && !ToolDescriptor.isValidName(name)) {
@@ -224,6 +228,7 @@ final class ManifestParser {
                     problem(m + "description", "must not be empty");
                 }
                 category = text(meta, "category", m + "category", false);
+                title = title(meta, m + "title");
                 text(meta, "author", m + "author", false);
                 text(meta, "created", m + "created", false);
             }
@@ -236,6 +241,7 @@ final class ManifestParser {
             }
             Sandbox box = spec == null ? null : security(spec, s + "security");
             List<Parameter> parameters = spec == null ? List.of() : parameters(spec, s + "parameters");
+            String outputSchema = spec == null ? null : outputSchema(spec, s + "outputSchema");
             boolean[] flags = iface(root);
 
             if (!problems.isEmpty()) {
@@ -258,7 +264,7 @@ final class ManifestParser {
                     exec.path, exec.interpreter, exec.workingDirectory, exec.arguments, Set.copyOf(permissions),
                     List.copyOf(optional), box.limits, box.allowNetwork, List.copyOf(box.networkRestrictions),
                     List.copyOf(new LinkedHashSet<>(readOnly)), List.copyOf(box.writable), List.copyOf(parameters),
-                    schema(parameters), flags[0], flags[1]);
+                    schema(parameters), flags[0], flags[1], title, outputSchema);
             return new Result(manifest, List.of());
         }
 
@@ -646,6 +652,58 @@ final class ManifestParser {
                 return JSON.writeValueAsString(schema);
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("cannot write a schema", e);
+            }
+        }
+
+        // ------------------------------------------------------------ title, output schema
+
+        /** Optional display name: text (a YAML string, not a number or list), not blank, one line. */
+        private String title(JsonNode meta, String field) {
+            JsonNode n = meta.get("title");
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isTextual()) {
+                problem(field, "must be text, not " + kind(n));
+                return null;
+            }
+            String t = n.asText().trim();
+            if (t.isEmpty()) {
+                problem(field, "must not be empty; leave it out for no title");
+                return null;
+            }
+            if (t.contains("\n") || t.contains("\r")) {
+                problem(field, "must be one line; use description for more");
+                return null;
+            }
+            return t;
+        }
+
+        /**
+         * Optional JSON Schema of the program's output: a mapping whose {@code type} is {@code object}, as MCP
+         * requires for structured content. Written as JSON text; the registry checks it fully when the tool is called.
+         */
+        private String outputSchema(JsonNode spec, String field) {
+            JsonNode n = spec.get("outputSchema");
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isObject()) {
+                problem(field, "must be a mapping (a JSON Schema such as {type: object, properties: {...}}), not "
+                        + kind(n));
+                return null;
+            }
+            JsonNode type = n.get("type");
+            if (type == null || !type.isTextual() || !"object".equals(type.asText())) {
+                problem(field + ".type", "must be object: the program prints one JSON object on standard output"
+                        + (type == null ? "" : ", not " + kind(type)));
+                return null;
+            }
+            try {
+                return JSON.writeValueAsString(n);
+            } catch (JsonProcessingException e) {
+                problem(field, "cannot be written as JSON: " + e.getOriginalMessage());
+                return null;
             }
         }
 

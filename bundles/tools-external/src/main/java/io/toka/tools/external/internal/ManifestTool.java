@@ -1,6 +1,9 @@
 package io.toka.tools.external.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.toka.sandbox.Isolation;
 import io.toka.sandbox.SandboxException;
@@ -36,6 +39,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class ManifestTool implements Tool {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() { };
 
     private final Manifest manifest;
     private final SandboxLauncher launcher;
@@ -49,7 +53,9 @@ final class ManifestTool implements Tool {
         this.descriptor = ToolDescriptor.builder(manifest.name())
                 .version(manifest.version())
                 .description(manifest.description())
+                .title(manifest.title())
                 .inputSchema(manifest.inputSchema())
+                .outputSchema(manifest.outputSchema())
                 .requiredPermissions(manifest.permissions())
                 .readOnly(false)
                 .openWorld(manifest.allowNetwork())
@@ -137,7 +143,35 @@ final class ManifestTool implements Tool {
             return ToolResult.failure(manifest.name() + " exited with code " + r.exitCode() + limit
                     + (last.isEmpty() ? "" : ": " + last), report);
         }
-        return ToolResult.success(r.stdoutText(), report);
+        if (manifest.outputSchema() == null) {
+            return ToolResult.success(r.stdoutText(), report);
+        }
+        return structured(r, report);
+    }
+
+    /**
+     * A tool with an output schema prints one JSON object on standard output: it is the structured result (the
+     * registry checks it against the schema), and the text is the output as printed.
+     */
+    private ToolResult structured(SandboxResult r, Map<String, Object> report) {
+        String out = r.stdoutText();
+        if (r.stdoutTruncated()) {
+            return ToolResult.failure(manifest.name() + " declares an outputSchema but its output was cut at the "
+                    + "output limit, so it is not a whole JSON object", report);
+        }
+        JsonNode node;
+        try {
+            node = JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(out);
+        } catch (JsonProcessingException e) {
+            return ToolResult.failure(manifest.name() + " declares an outputSchema but its output is not JSON ("
+                    + e.getOriginalMessage() + ")", report);
+        }
+        if (node == null || !node.isObject()) {
+            return ToolResult.failure(manifest.name() + " declares an outputSchema but its output is "
+                    + (node == null || node.isMissingNode() ? "empty" : "a JSON " + node.getNodeType().name()
+                            .toLowerCase(java.util.Locale.ROOT)) + ", not a JSON object", report);
+        }
+        return ToolResult.success(out, JSON.convertValue(node, OBJECT));
     }
 
     /** Largest script copied into the sandbox. */

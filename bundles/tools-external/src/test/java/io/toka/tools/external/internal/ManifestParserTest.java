@@ -350,8 +350,10 @@ class ManifestParserTest {
         assertThat(p).containsExactly(
                 new Problem("extra", "is not a manifest section; use metadata, spec and interface "
                         + "(protocols, outputs and dependencies are ignored)"),
-                new Problem("metadata.autor", "is not a metadata field; use name, version, category, description, author, created"),
-                new Problem("spec.paramters", "is not a spec field; use executable, capabilities, security, parameters"),
+                new Problem("metadata.autor", "is not a metadata field; use name, title, version, category, "
+                        + "description, author, created"),
+                new Problem("spec.paramters", "is not a spec field; use executable, capabilities, security, "
+                        + "parameters, outputSchema"),
                 new Problem("metadata.name", "'Bad_Name' is not a valid tool name: use 1-64 lower-case letters, digits "
                         + "and dashes, starting with a letter or digit"),
                 new Problem("metadata.description", "must not be empty"),
@@ -388,8 +390,8 @@ class ManifestParserTest {
     void minimalFormRejectsUnknownKeys() throws Exception {
         assertThat(problems("name: x\ndescription: d\nexecutable: run.sh\nparams: []\n")).containsExactly(
                 new Problem("params", "is not a field of a minimal manifest; use name, description, executable and "
-                        + "parameters (optionally version, category, capabilities, security, interface), or the full "
-                        + "form with metadata and spec"));
+                        + "parameters (optionally title, version, category, outputSchema, capabilities, security, "
+                        + "interface), or the full form with metadata and spec"));
     }
 
     @Test
@@ -539,5 +541,114 @@ class ManifestParserTest {
         assertThat(schema.validate(json.readTree("{\"s\":\"x\",\"i\":1.5}"))).hasSize(1);
         assertThat(schema.validate(json.readTree("{\"s\":\"x\",\"e\":\"c\"}"))).hasSize(1);
         assertThat(schema.validate(json.readTree("{\"s\":\"x\",\"typo\":1}"))).hasSize(1);
+    }
+
+    @Test
+    void titleAndOutputSchemaAreOptional() throws Exception {
+        Manifest m = valid("name: x\ndescription: d\nexecutable: run.sh\n");
+        assertThat(m.title()).isNull();
+        assertThat(m.outputSchema()).isNull();
+    }
+
+    @Test
+    void minimalFormReadsTitleAndOutputSchema() throws Exception {
+        Manifest m = valid("""
+                name: counter
+                title: "  Count the words "
+                description: counts words
+                executable: run.sh
+                outputSchema:
+                  type: object
+                  properties:
+                    words: {type: integer, minimum: 0}
+                    top: {type: array, items: {type: string}}
+                  required: [words]
+                """);
+        assertThat(m.title()).isEqualTo("Count the words");
+        assertThat(json.readTree(m.outputSchema())).isEqualTo(json.readTree("""
+                {"type":"object","properties":{"words":{"type":"integer","minimum":0},
+                 "top":{"type":"array","items":{"type":"string"}}},"required":["words"]}"""));
+    }
+
+    @Test
+    void fullFormReadsTitleFromMetadataAndOutputSchemaFromSpec() throws Exception {
+        Manifest m = valid("""
+                metadata: {name: counter, title: Count the words, description: counts words}
+                spec:
+                  executable: {type: shell, path: run.sh}
+                  outputSchema: {"type": "object", "properties": {"words": {"type": "integer"}}}
+                """);
+        assertThat(m.title()).isEqualTo("Count the words");
+        assertThat(json.readTree(m.outputSchema()).at("/properties/words/type").asText()).isEqualTo("integer");
+        assertThat(problems("""
+                metadata: {name: counter, description: counts words}
+                spec: {executable: {path: run.sh}}
+                outputSchema: {type: object}
+                """)).containsExactly(new Problem("outputSchema", "is not a manifest section; use metadata, spec and "
+                + "interface (protocols, outputs and dependencies are ignored)"));
+    }
+
+    @Test
+    void aTitleOfTheWrongTypeNamesTheField() throws Exception {
+        String base = "name: x\ndescription: d\nexecutable: run.sh\n";
+        assertThat(problems(base + "title: 42\n")).containsExactly(new Problem("title", "must be text, not '42'"));
+        assertThat(problems(base + "title: [a, b]\n")).containsExactly(new Problem("title", "must be text, not a list"));
+        assertThat(problems(base + "title: {a: b}\n"))
+                .containsExactly(new Problem("title", "must be text, not a mapping"));
+        assertThat(problems(base + "title: '  '\n"))
+                .containsExactly(new Problem("title", "must not be empty; leave it out for no title"));
+        assertThat(problems(base + "title: \"two\\nlines\"\n"))
+                .containsExactly(new Problem("title", "must be one line; use description for more"));
+        assertThat(problems("metadata: {name: x, description: d, title: true}\nspec: {executable: {path: run.sh}}\n"))
+                .containsExactly(new Problem("metadata.title", "must be text, not 'true'"));
+    }
+
+    @Test
+    void anOutputSchemaOfTheWrongTypeNamesTheField() throws Exception {
+        String base = "name: x\ndescription: d\nexecutable: run.sh\n";
+        assertThat(problems(base + "outputSchema: object\n")).singleElement().satisfies(p -> {
+            assertThat(p.field()).isEqualTo("outputSchema");
+            assertThat(p.problem()).startsWith("must be a mapping (a JSON Schema").endsWith("not 'object'");
+        });
+        assertThat(problems(base + "outputSchema: [type, object]\n")).singleElement()
+                .satisfies(p -> assertThat(p.problem()).endsWith("not a list"));
+        assertThat(problems(base + "outputSchema: {type: string}\n")).containsExactly(new Problem("outputSchema.type",
+                "must be object: the program prints one JSON object on standard output, not 'string'"));
+        assertThat(problems(base + "outputSchema: {properties: {a: {type: string}}}\n")).containsExactly(
+                new Problem("outputSchema.type", "must be object: the program prints one JSON object on standard output"));
+        assertThat(problems("metadata: {name: x, description: d}\nspec: {executable: {path: run.sh}, outputSchema: 3}\n"))
+                .singleElement().satisfies(p -> assertThat(p.field()).isEqualTo("spec.outputSchema"));
+    }
+
+    @Test
+    void anOutputSchemaProblemIsReportedWithTheOthers() throws Exception {
+        assertThat(problems("""
+                name: x
+                title: 7
+                description: d
+                executable: run.sh
+                outputSchema: {type: [object]}
+                parameters: [{name: a, type: text}]
+                """)).extracting(Problem::field)
+                .containsExactlyInAnyOrder("title", "outputSchema.type", "parameters[0].type");
+    }
+
+    @Test
+    void theOutputSchemaCompilesWithNetworkntAndChecksTheOutput() throws Exception {
+        Manifest m = valid("""
+                name: counter
+                description: counts
+                executable: run.sh
+                outputSchema:
+                  type: object
+                  properties: {words: {type: integer}}
+                  required: [words]
+                  additionalProperties: false
+                """);
+        com.networknt.schema.JsonSchema schema = com.networknt.schema.JsonSchemaFactory
+                .getInstance(com.networknt.schema.SpecVersion.VersionFlag.V202012).getSchema(m.outputSchema());
+        assertThat(schema.validate(json.readTree("{\"words\":3}"))).isEmpty();
+        assertThat(schema.validate(json.readTree("{\"words\":\"3\"}"))).hasSize(1);
+        assertThat(schema.validate(json.readTree("{}"))).hasSize(1);
     }
 }

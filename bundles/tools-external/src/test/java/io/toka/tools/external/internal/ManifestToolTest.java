@@ -349,4 +349,74 @@ class ManifestToolTest {
         assertThat(seen.get().limits().maxOutputBytes()).isEqualTo(1L << 20);
         assertThat(seen.get().environment()).containsEntry("TOKA_TOOL", "x");
     }
+
+    /** A tool from a minimal manifest whose sandbox answers with the given stdout (and truncation flag). */
+    private ManifestTool printing(String manifestExtra, String stdout, boolean truncated) throws Exception {
+        Files.writeString(dir.resolve("x.sh"), "echo\n");
+        Path f = dir.resolve("t.tool.yaml");
+        Files.writeString(f, "name: x\ndescription: d\nexecutable: x.sh\n" + manifestExtra);
+        ManifestParser.Result parsed = parser.parse(f);
+        assertThat(parsed.problems()).isEmpty();
+        SandboxLauncher fake = new SandboxLauncher() {
+            @Override
+            public SandboxResult run(SandboxRequest request) {
+                return new SandboxResult(0, stdout.getBytes(), truncated, new byte[0], false, false, null,
+                        Duration.ofMillis(5), -1, -1, Isolation.Level.FULL);
+            }
+
+            @Override
+            public Isolation isolation() {
+                return new Isolation(Isolation.Level.FULL, true, true, true, "none", List.of());
+            }
+        };
+        return new ManifestTool(parsed.manifest(), fake);
+    }
+
+    static final String COUNT_SCHEMA = """
+            title: Count the words
+            outputSchema:
+              type: object
+              properties: {words: {type: integer}}
+            """;
+
+    @Test
+    void theDescriptorCarriesTitleAndOutputSchema() throws Exception {
+        ManifestTool t = printing(COUNT_SCHEMA, "{}", false);
+        assertThat(t.descriptor().title()).isEqualTo("Count the words");
+        assertThat(json.readTree(t.descriptor().outputSchema()))
+                .isEqualTo(json.readTree("{\"type\":\"object\",\"properties\":{\"words\":{\"type\":\"integer\"}}}"));
+        ManifestTool plain = printing("", "hi", false);
+        assertThat(plain.descriptor().title()).isNull();
+        assertThat(plain.descriptor().outputSchema()).isNull();
+    }
+
+    @Test
+    void withAnOutputSchemaTheJsonObjectPrintedIsTheStructuredResult() throws Exception {
+        ToolResult r = call(printing(COUNT_SCHEMA, "{\"words\": 3, \"top\": [\"a\"]}\n", false), Map.of());
+        assertThat(r.isSuccess()).as(r.output()).isTrue();
+        assertThat(r.structured()).isEqualTo(Map.of("words", 3, "top", List.of("a")));
+        assertThat(r.output()).isEqualTo("{\"words\": 3, \"top\": [\"a\"]}\n");
+    }
+
+    @Test
+    void withoutAnOutputSchemaTheStructuredResultIsTheRunReport() throws Exception {
+        ToolResult r = call(printing("", "{\"words\": 3}", false), Map.of());
+        assertThat(report(r)).containsEntry("exit_code", 0).containsKey("isolation");
+    }
+
+    @Test
+    void withAnOutputSchemaOutputThatIsNotOneJsonObjectIsAFailure() throws Exception {
+        assertThat(call(printing(COUNT_SCHEMA, "words: 3", false), Map.of()).output())
+                .startsWith("x declares an outputSchema but its output is not JSON");
+        assertThat(call(printing(COUNT_SCHEMA, "[1, 2]", false), Map.of()).output())
+                .isEqualTo("x declares an outputSchema but its output is a JSON array, not a JSON object");
+        assertThat(call(printing(COUNT_SCHEMA, "", false), Map.of()).output())
+                .isEqualTo("x declares an outputSchema but its output is empty, not a JSON object");
+        assertThat(call(printing(COUNT_SCHEMA, "{\"words\": 1} {\"words\": 2}", false), Map.of()).output())
+                .as("one object, nothing after it").startsWith("x declares an outputSchema but its output is not JSON");
+        ToolResult cut = call(printing(COUNT_SCHEMA, "{\"words\": 1}", true), Map.of());
+        assertThat(cut.isSuccess()).isFalse();
+        assertThat(cut.output()).contains("cut at the output limit");
+        assertThat(report(cut)).containsEntry("stdout_truncated", true);
+    }
 }

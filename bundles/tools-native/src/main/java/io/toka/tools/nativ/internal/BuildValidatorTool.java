@@ -68,6 +68,21 @@ public final class BuildValidatorTool implements Tool {
               "additionalProperties": false
             }""";
 
+    /** The structured value of a result, with or without issues. */
+    static final String OUTPUT_SCHEMA = """
+            {
+              "type": "object",
+              "properties": {
+                "files_checked": {"type": "integer", "minimum": 0},
+                "issues": {"type": "array", "items": {"type": "string"}},
+                "recommendations": {"type": "array", "items": {"type": "string"}},
+                "workspace_kinds": {"type": "array", "items": {"type": "string"}},
+                "modules": {"type": "array", "items": {"type": "string"}, "description": "Maven workspaces only"},
+                "crates": {"type": "integer", "minimum": 0, "description": "Cargo workspaces only"}
+              },
+              "required": ["files_checked", "issues", "recommendations", "workspace_kinds"]
+            }""";
+
     private final Workspace workspace;
     private final ToolDescriptor descriptor;
 
@@ -83,7 +98,9 @@ public final class BuildValidatorTool implements Tool {
                 .description("Checks the build layout of a Maven/bnd workspace (root pom.xml, its modules, bnd.bnd,"
                         + " .gitignore) and of a Cargo workspace (Cargo.toml with [workspace], crates/*/Cargo.toml,"
                         + " .gitignore); fails if it finds issues.")
+                .title("Check a build layout")
                 .inputSchema(SCHEMA)
+                .outputSchema(OUTPUT_SCHEMA)
                 .requiredPermissions("filesystem:read")
                 .readOnly(true)
                 .idempotent(true)

@@ -86,6 +86,40 @@ public final class DateValidatorTool implements Tool {
               "additionalProperties": false
             }""".formatted(Arguments.FLAG);
 
+    /** The structured value of a result, with or without violations. */
+    static final String OUTPUT_SCHEMA = """
+            {
+              "type": "object",
+              "properties": {
+                "files_checked": {"type": "integer", "minimum": 0},
+                "violations": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "properties": {
+                      "file_path": {"type": "string"},
+                      "line_number": {"type": "integer", "minimum": 1},
+                      "date_text": {"type": "string"},
+                      "parsed_date": {"type": "string"},
+                      "days_in_future": {"type": "integer"}
+                    },
+                    "required": ["file_path", "line_number", "date_text", "parsed_date", "days_in_future"]
+                  }
+                },
+                "fixes_applied": {"type": "integer", "minimum": 0},
+                "skipped": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "properties": {"file_path": {"type": "string"}, "reason": {"type": "string"}},
+                    "required": ["file_path", "reason"]
+                  }
+                },
+                "stopped_early": {"type": "boolean"}
+              },
+              "required": ["files_checked", "violations", "fixes_applied", "skipped"]
+            }""";
+
     private final Workspace workspace;
     private final Clock clock;
     private final long maxFileBytes;
@@ -110,7 +144,9 @@ public final class DateValidatorTool implements Tool {
                 .description("Finds dates in the future (YYYY-MM-DD, MM/DD/YYYY, YYYY/MM/DD and dates after 'Generated on:',"
                         + " 'Created:', 'Date:') in the text files of a workspace directory; fails if it finds any."
                         + " With fix_violations it rewrites them to today's date.")
+                .title("Find future dates")
                 .inputSchema(SCHEMA)
+                .outputSchema(OUTPUT_SCHEMA)
                 // fixing writes files, and the SPI gives a tool no way to check a permission for one call only,
                 // so both are required for every call
                 .requiredPermissions("filesystem:read", "filesystem:write")

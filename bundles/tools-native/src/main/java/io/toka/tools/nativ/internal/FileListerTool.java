@@ -49,6 +49,31 @@ public final class FileListerTool implements Tool {
               "additionalProperties": false
             }""".formatted(Arguments.FLAG, Arguments.FLAG);
 
+    /** The structured value of a result: the directory and its entries. */
+    static final String OUTPUT_SCHEMA = """
+            {
+              "type": "object",
+              "properties": {
+                "path": {"type": "string", "description": "the directory, relative to the workspace"},
+                "recursive": {"type": "boolean"},
+                "entries": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "properties": {
+                      "name": {"type": "string"},
+                      "path": {"type": "string", "description": "relative to the workspace"},
+                      "is_directory": {"type": "boolean"},
+                      "size": {"type": "integer", "minimum": 0, "description": "bytes; files only"},
+                      "modified": {"type": "integer", "description": "seconds since the epoch"}
+                    },
+                    "required": ["name", "path", "is_directory", "modified"]
+                  }
+                }
+              },
+              "required": ["path", "recursive", "entries"]
+            }""";
+
     private static final Comparator<Map<String, Object>> ORDER =
             Comparator.<Map<String, Object>, Boolean>comparing(e -> !(Boolean) e.get("is_directory"))
                     .thenComparing(e -> (String) e.get("path"));
@@ -66,7 +91,9 @@ public final class FileListerTool implements Tool {
         this.descriptor = ToolDescriptor.builder(NAME)
                 .version("1.0.0")
                 .description("Lists a directory inside the workspace: directories first, then files, by name.")
+                .title("List a directory")
                 .inputSchema(SCHEMA)
+                .outputSchema(OUTPUT_SCHEMA)
                 .requiredPermissions("filesystem:read")
                 .readOnly(true)
                 .idempotent(true)

@@ -41,6 +41,17 @@ public final class FileReaderTool implements Tool {
               "additionalProperties": false
             }""";
 
+    /** The structured value of a result: the file read and its size. */
+    static final String OUTPUT_SCHEMA = """
+            {
+              "type": "object",
+              "properties": {
+                "path": {"type": "string", "description": "the file, relative to the workspace"},
+                "size": {"type": "integer", "minimum": 0, "description": "bytes read"}
+              },
+              "required": ["path", "size"]
+            }""";
+
     private final Workspace workspace;
     private final long maxBytes;
     private final ToolDescriptor descriptor;
@@ -56,7 +67,9 @@ public final class FileReaderTool implements Tool {
         this.descriptor = ToolDescriptor.builder(NAME)
                 .version("1.0.0")
                 .description("Reads a UTF-8 text file inside the workspace and returns its contents.")
+                .title("Read a file")
                 .inputSchema(SCHEMA)
+                .outputSchema(OUTPUT_SCHEMA)
                 .requiredPermissions("filesystem:read")
                 .readOnly(true)
                 .idempotent(true)

@@ -50,6 +50,19 @@ public final class FileWriterTool implements Tool {
               "additionalProperties": false
             }""".formatted(Arguments.FLAG);
 
+    /** The structured value of a result: the file written and its new size. */
+    static final String OUTPUT_SCHEMA = """
+            {
+              "type": "object",
+              "properties": {
+                "path": {"type": "string", "description": "the file, relative to the workspace"},
+                "bytes_written": {"type": "integer", "minimum": 0},
+                "size": {"type": "integer", "minimum": 0, "description": "the file's size afterwards"},
+                "appended": {"type": "boolean"}
+              },
+              "required": ["path", "bytes_written", "size", "appended"]
+            }""";
+
     private final Workspace workspace;
     private final long maxBytes;
     private final ToolDescriptor descriptor;
@@ -66,7 +79,9 @@ public final class FileWriterTool implements Tool {
                 .version("1.0.0")
                 .description("Writes a UTF-8 text file inside the workspace, replacing it atomically or appending to it;"
                         + " creates missing parent directories.")
+                .title("Write a file")
                 .inputSchema(SCHEMA)
+                .outputSchema(OUTPUT_SCHEMA)
                 .requiredPermissions("filesystem:write")
                 .destructive(true)
                 .timeout(Duration.ofSeconds(30))

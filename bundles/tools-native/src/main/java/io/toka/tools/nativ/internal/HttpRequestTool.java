@@ -84,6 +84,21 @@ public final class HttpRequestTool implements Tool {
               "additionalProperties": false
             }""";
 
+    /** The structured value of a result: the response, whatever its status. */
+    static final String OUTPUT_SCHEMA = """
+            {
+              "type": "object",
+              "properties": {
+                "status": {"type": "integer"},
+                "url": {"type": "string"},
+                "headers": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                "body": {"type": "string"},
+                "truncated": {"type": "boolean"},
+                "redirects": {"type": "integer", "minimum": 0}
+              },
+              "required": ["status", "url", "headers", "body", "truncated", "redirects"]
+            }""";
+
     private final AddressPolicy policy;
     private final long maxResponseBytes;
     private final Duration timeout;
@@ -132,7 +147,9 @@ public final class HttpRequestTool implements Tool {
                 .version("1.0.0")
                 .description("Sends an HTTP GET or POST to a public http(s) URL and returns the response body."
                         + " Internal addresses (loopback, private networks, cloud metadata) are refused.")
+                .title("Send an HTTP request")
                 .inputSchema(SCHEMA)
+                .outputSchema(OUTPUT_SCHEMA)
                 .requiredPermissions("network:http")
                 // GET is read-only but POST is not, and the hint cannot differ per call
                 .readOnly(false)

@@ -89,6 +89,26 @@ public final class RunCommandTool implements Tool {
               "additionalProperties": false
             }""";
 
+    /** The structured value of a result: the run report, whatever the exit code. */
+    static final String OUTPUT_SCHEMA = """
+            {
+              "type": "object",
+              "properties": {
+                "command": {"type": "string"},
+                "exit_code": {"type": "integer"},
+                "stdout": {"type": "string"},
+                "stderr": {"type": "string"},
+                "stdout_truncated": {"type": "boolean"},
+                "stderr_truncated": {"type": "boolean"},
+                "timed_out": {"type": "boolean"},
+                "limit_hit": {"type": ["string", "null"]},
+                "duration_ms": {"type": "integer", "minimum": 0},
+                "isolation": {"type": "string"}
+              },
+              "required": ["command", "exit_code", "stdout", "stderr", "stdout_truncated", "stderr_truncated",
+                           "timed_out", "limit_hit", "duration_ms", "isolation"]
+            }""";
+
     private final SandboxLauncher sandbox;
     private final Workspace workspace;
     /** An allowed program and its argument policy. */
@@ -135,7 +155,9 @@ public final class RunCommandTool implements Tool {
                 .description("Runs an allowed program (" + String.join(", ", allowedNames) + ") in the sandbox, with "
                         + "arguments as a list, in the workspace directory; returns its output and exit code. Arguments "
                         + "that would run another program or write files (find -exec, sort -o) are refused.")
+                .title("Run an allowed command")
                 .inputSchema(SCHEMA)
+                .outputSchema(OUTPUT_SCHEMA)
                 .requiredPermissions("process:spawn")
                 .destructive(config.workspaceWritable())
                 .openWorld(config.allowNetwork())

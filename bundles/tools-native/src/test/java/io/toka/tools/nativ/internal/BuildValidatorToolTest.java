@@ -130,6 +130,7 @@ class BuildValidatorToolTest {
                 .containsEntry("modules", List.of("api", "bundles/impl"));
         assertThat(list(report(r).get("recommendations"))).singleElement().asString()
                 .startsWith("bundle modules [bundles/impl] inherit the root bnd.bnd");
+        OutputSchemas.assertMatches(validator, r);
     }
 
     @Test

@@ -111,6 +111,7 @@ class DateValidatorToolTest {
                 violation("src/App.java", 3, "1/5/2030", "2030-01-05", 1665),
                 violation("src/App.java", 5, "12/25/2030", "2030-12-25", 2019));
         assertThat(r.output()).isEqualTo("Found 11 future dates in 9 of 9 files.");
+        OutputSchemas.assertMatches(validator, r);
     }
 
     @Test

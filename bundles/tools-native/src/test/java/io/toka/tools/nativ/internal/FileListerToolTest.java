@@ -87,6 +87,8 @@ class FileListerToolTest {
 
     @Test
     void describesEachEntry() throws Exception {
+        ToolResult r = list(Map.of("path", ".", "recursive", true));
+        OutputSchemas.assertMatches(lister, r);
         List<Map<String, Object>> entries = entries(list(Map.of("path", ".")));
 
         Map<String, Object> a = entries.get(2);

@@ -58,6 +58,7 @@ class FileReaderToolTest {
         assertThat(r.output()).isEqualTo("grüße\nline 2\n");
         int bytes = "grüße\nline 2\n".getBytes(StandardCharsets.UTF_8).length;
         assertThat(r.structured()).isEqualTo(Map.of("path", "docs/notes.txt", "size", bytes));
+        OutputSchemas.assertMatches(reader, r);
     }
 
     @Test

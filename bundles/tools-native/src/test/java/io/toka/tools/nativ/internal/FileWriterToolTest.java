@@ -83,6 +83,7 @@ class FileWriterToolTest {
         assertThat(r.output()).isEqualTo("Successfully wrote " + bytes + " bytes to notes.txt");
         assertThat(Files.readString(root.resolve("notes.txt"))).isEqualTo("grüße\n");
         assertThat(r.structured()).isEqualTo(Map.of("path", "notes.txt", "bytes_written", bytes, "size", bytes, "appended", false));
+        OutputSchemas.assertMatches(writer, r);
         assertThat(Files.getPosixFilePermissions(root.resolve("notes.txt")))
                 .isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
         assertThat(filesUnder(root)).containsExactly("notes.txt");

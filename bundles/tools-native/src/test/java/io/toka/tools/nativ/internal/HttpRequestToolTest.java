@@ -181,6 +181,7 @@ class HttpRequestToolTest {
         Map<String, List<String>> headers = (Map<String, List<String>>) out.get("headers");
         assertThat(headers).containsEntry("x-test", List.of("a", "b"))
                 .containsEntry("content-type", List.of("text/plain; charset=utf-8"));
+        OutputSchemas.assertMatches(allowingLocal(), r);
     }
 
     @Test
@@ -206,6 +207,7 @@ class HttpRequestToolTest {
         assertThat(r.isSuccess()).isFalse();
         assertThat(r.output()).isEqualTo("HTTP 404 from " + base + "/missing");
         assertThat(report(r)).containsEntry("status", 404).containsEntry("body", "nope");
+        OutputSchemas.assertMatches(allowingLocal(), r);
     }
 
     @Test

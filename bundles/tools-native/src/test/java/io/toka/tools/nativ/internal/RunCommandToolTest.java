@@ -65,6 +65,7 @@ class RunCommandToolTest {
         Map<String, Object> report = (Map<String, Object>) r.structured();
         assertThat(report).containsEntry("exit_code", 0).containsEntry("timed_out", false)
                 .containsEntry("command", "/usr/bin/wc");
+        OutputSchemas.assertMatches(tool(false, "/usr/bin/wc"), r);
     }
 
     @Test
@@ -117,6 +118,7 @@ class RunCommandToolTest {
         assertThat(none.isSuccess()).isFalse();
         assertThat(none.output()).isEqualTo("grep exited with code 1");
         assertThat(none.structured()).isInstanceOf(Map.class);
+        OutputSchemas.assertMatches(tool(false, "/usr/bin/grep"), none);
     }
 
     @Test
