@@ -23,6 +23,7 @@ public final class HelloTool implements Tool {
     public HelloTool(BundleContext context) {
         descriptor = ToolDescriptor.builder("hello")
                 .version(context.getBundle().getVersion().toString()) // the jar's Bundle-Version
+                .title("Say hello")
                 .description("Greets someone by name.")
                 .inputSchema("""
                         {"type": "object",
