@@ -139,10 +139,12 @@ public final class ToolsServlet extends ApiServlet {
             x.problem(Problem.timeout(result.result().output()));
             return;
         }
+        // SUCCESS, FAILURE and CANCELLED (only MCP cancels today) are answers: success tells them apart
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("success", result.isSuccess());
         out.put("output", result.result().output());
         out.put("structured", result.result().structured());
+        out.put("content", ContentJson.toJson(result.result().content()));
         out.put("durationMs", result.durationMs());
         out.put("toolVersion", result.toolVersion());
         x.json(200, out);
@@ -157,9 +159,15 @@ public final class ToolsServlet extends ApiServlet {
         ToolDescriptor d = tool.descriptor();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", d.name());
+        if (d.title() != null) {
+            m.put("title", d.title());
+        }
         m.put("version", d.version());
         m.put("description", d.description());
         m.put("inputSchema", schemaNode(d.inputSchema()));
+        if (d.outputSchema() != null) {
+            m.put("outputSchema", schemaNode(d.outputSchema()));
+        }
         m.put("requiredPermissions", List.copyOf(d.requiredPermissions()));
         Map<String, Object> hints = new LinkedHashMap<>();
         hints.put("readOnly", d.readOnly());

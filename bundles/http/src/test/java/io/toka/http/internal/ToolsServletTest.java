@@ -9,6 +9,7 @@ import io.toka.security.AccessDeniedException;
 import io.toka.security.RateLimitDecision;
 import io.toka.security.RateLimitExceededException;
 import io.toka.security.TokenStateException;
+import io.toka.tool.Content;
 import io.toka.tool.ToolDescriptor;
 import io.toka.tool.ToolResult;
 import io.toka.tools.external.ExternalTools;
@@ -122,6 +123,71 @@ class ToolsServletTest {
         assertThat(r.getStatus()).isEqualTo(200);
         assertThat(r.json().get("success").asBoolean()).isFalse();
         assertThat(r.json().get("output").asText()).isEqualTo("no such file");
+    }
+
+    @Test
+    void describeShowsTitleAndOutputSchemaOnlyWhenTheToolHasThem() {
+        registry.tool(ToolDescriptor.builder("counter").title("Count things").inputSchema(ECHO_SCHEMA)
+                .outputSchema("{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}}}").build());
+        registry.tool(ToolDescriptor.builder("broken-output").outputSchema("{\"type\": ").build());
+
+        JsonNode counter = api.call(servlet, FakeRequest.get("/tools/counter").bearer(admin)).json();
+        assertThat(counter.get("title").asText()).isEqualTo("Count things");
+        assertThat(counter.get("outputSchema").isObject()).as("parsed, not a string").isTrue();
+        assertThat(counter.get("outputSchema").at("/properties/n/type").asText()).isEqualTo("integer");
+        List<String> keys = new ArrayList<>();
+        counter.fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).containsSubsequence("name", "title", "version").containsSubsequence("inputSchema", "outputSchema");
+
+        JsonNode echo = api.call(servlet, FakeRequest.get("/tools/echo").bearer(admin)).json();
+        assertThat(echo.has("title")).as("no title: no key").isFalse();
+        assertThat(echo.has("outputSchema")).as("no output schema: no key").isFalse();
+
+        assertThat(api.call(servlet, FakeRequest.get("/tools/broken-output").bearer(admin)).json()
+                .get("outputSchema").get("invalid").asText()).isEqualTo("{\"type\": ");
+        JsonNode listed = api.call(servlet, FakeRequest.get("/tools").bearer(admin)).json().get("tools");
+        assertThat(listed).anySatisfy(t -> assertThat(t.path("title").asText()).isEqualTo("Count things"));
+    }
+
+    @Test
+    void anAnswerCarriesTheContentAsMcpBlocks() {
+        registry.answering((name, arguments, caller) -> success("plain text"));
+        JsonNode plain = invoke("echo", "{\"arguments\":{}}").json();
+        assertThat(plain.get("content")).as("the default: one text block with the output").hasSize(1);
+        assertThat(plain.get("content").get(0).toString()).isEqualTo("{\"type\":\"text\",\"text\":\"plain text\"}");
+
+        ToolResult rich = ToolResult.success("a chart and its data", Map.of("points", 3)).withContent(List.of(
+                Content.text("a chart"),
+                Content.image("iVBORw0KGgo=", "image/png"),
+                new Content.ResourceLink("file:///w/data.csv", "data.csv", null, null, "text/csv", 120L),
+                new Content.EmbeddedResource("toka://notes/1", null, "remember", null)));
+        registry.answering((name, arguments, caller) -> new ToolCallResult(ToolCallResult.Status.SUCCESS, rich,
+                1_000_000, "1.2.0"));
+        JsonNode body = invoke("echo", "{\"arguments\":{}}").json();
+
+        assertThat(body.get("output").asText()).isEqualTo("a chart and its data");
+        assertThat(body.get("structured").get("points").asInt()).isEqualTo(3);
+        JsonNode content = body.get("content");
+        assertThat(content).hasSize(4);
+        assertThat(content.get(0).toString()).isEqualTo("{\"type\":\"text\",\"text\":\"a chart\"}");
+        assertThat(content.get(1).toString())
+                .isEqualTo("{\"type\":\"image\",\"data\":\"iVBORw0KGgo=\",\"mimeType\":\"image/png\"}");
+        assertThat(content.get(2).toString()).isEqualTo("{\"type\":\"resource_link\",\"uri\":\"file:///w/data.csv\","
+                + "\"name\":\"data.csv\",\"mimeType\":\"text/csv\",\"size\":120}");
+        assertThat(content.get(3).toString()).isEqualTo(
+                "{\"type\":\"resource\",\"resource\":{\"uri\":\"toka://notes/1\",\"text\":\"remember\"}}");
+    }
+
+    @Test
+    void aCancelledCallAnswersLikeAFailure() {
+        registry.answering((name, arguments, caller) -> new ToolCallResult(ToolCallResult.Status.CANCELLED,
+                ToolResult.failure("cancelled: client went away"), 2_000_000, "1.2.0"));
+        FakeResponse r = invoke("echo", "{\"arguments\":{}}");
+
+        assertThat(r.getStatus()).as(r.text()).isEqualTo(200);
+        assertThat(r.json().get("success").asBoolean()).isFalse();
+        assertThat(r.json().get("output").asText()).isEqualTo("cancelled: client went away");
+        assertThat(r.json().get("content").get(0).get("text").asText()).isEqualTo("cancelled: client went away");
     }
 
     @Test
