@@ -6,6 +6,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The command line of {@code toka-mcp}, parsed. The token is deliberately not one of the options: see
@@ -24,6 +25,10 @@ record Options(URI url, Path tokenFile, int maxConcurrent, Duration connectTimeo
                boolean verbose, boolean help, boolean version) {
 
     static final String DEFAULT_URL = "http://127.0.0.1:8181/mcp";
+
+    /** Options someone might try to pass a token with; all refused. */
+    private static final Set<String> TOKEN_OPTIONS = Set.of("--token", "-t", "--bearer",
+            "--api-key", "--auth");
 
     static final String TOKEN_ON_COMMAND_LINE = "refusing --token: a token on the command line can be read by every "
             + "user of this machine (ps, /proc/<pid>/cmdline) and is kept in shell history and in the MCP client's "
@@ -85,19 +90,16 @@ record Options(URI url, Path tokenFile, int maxConcurrent, Duration connectTimeo
         boolean verbose = false;
         boolean help = false;
         boolean version = false;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            String name = arg;
-            String inline = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                name = arg.substring(0, eq);
-                inline = arg.substring(eq + 1);
-            }
-            // checked before anything else, so that no later error message can echo the token
-            if (name.equals("--token") || name.equals("-t") || name.equals("--bearer") || name.equals("--api-key")) {
+        // checked before anything else, so that no other error message can come first and echo the token
+        for (String arg : args) {
+            if (TOKEN_OPTIONS.contains(optionName(arg))) {
                 throw new UsageException(TOKEN_ON_COMMAND_LINE);
             }
+        }
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name = optionName(arg);
+            String inline = name.equals(arg) ? null : arg.substring(name.length() + 1);
             switch (name) {
                 case "-h", "--help" -> help = true;
                 case "--version" -> version = true;
@@ -127,12 +129,20 @@ record Options(URI url, Path tokenFile, int maxConcurrent, Duration connectTimeo
                     shutdownGrace = number(value(args, i, name, inline), name, 0, 600);
                     i += inline == null ? 1 : 0;
                 }
-                default -> throw new UsageException(
-                        (arg.startsWith("-") ? "unknown option " : "unexpected argument ") + arg + " (see --help)");
+                default -> throw new UsageException((arg.startsWith("-") ? "unknown option " + name
+                        : arg.length() <= 24 ? "unexpected argument '" + arg + "'"
+                        : "unexpected argument number " + (i + 1) + " (not shown: it might be a secret)")
+                        + " (see --help)");
             }
         }
         return new Options(endpoint(url), tokenFile, maxConcurrent, Duration.ofSeconds(connectTimeout),
                 Duration.ofSeconds(shutdownGrace), verbose, help, version);
+    }
+
+    /** The option in {@code --name=value}, or the argument itself. */
+    private static String optionName(String arg) {
+        int eq = arg.indexOf('=');
+        return arg.startsWith("--") && eq > 0 ? arg.substring(0, eq) : arg;
     }
 
     private static String value(String[] args, int i, String name, String inline) throws UsageException {
