@@ -186,12 +186,25 @@ public interface EventPayload {
         }
     }
 
-    /** A tool was called. */
-    record ToolInvoked(String tool, String version, String subject, boolean success, long durationMs)
+    /**
+     * A tool was called.
+     *
+     * @param outcome how the call ended: {@code success}, {@code failure}, {@code timeout} or {@code cancelled}
+     *     (since 1.2; events stored before it have none and read as {@code success} or {@code failure})
+     */
+    record ToolInvoked(String tool, String version, String subject, boolean success, long durationMs, String outcome)
             implements EventPayload {
         public ToolInvoked {
             require(tool, "tool");
             nonNegative(durationMs, "durationMs");
+            if (outcome == null || outcome.isBlank()) {
+                outcome = success ? "success" : "failure";
+            }
+        }
+
+        /** A call whose outcome is only success or failure. */
+        public ToolInvoked(String tool, String version, String subject, boolean success, long durationMs) {
+            this(tool, version, subject, success, durationMs, null);
         }
 
         @Override

@@ -246,7 +246,13 @@ class EventModelTest {
     @Test
     void payloadJsonIsCanonical() {
         assertThat(Events.toJson(new EventPayload.ToolInvoked("t", "1.0", "s", false, 3)))
-                .isEqualTo("{\"durationMs\":3,\"subject\":\"s\",\"success\":false,\"tool\":\"t\",\"version\":\"1.0\"}");
+                .isEqualTo("{\"durationMs\":3,\"outcome\":\"failure\",\"subject\":\"s\",\"success\":false,\"tool\":\"t\","
+                        + "\"version\":\"1.0\"}");
+        // an event stored before the outcome existed reads as success or failure
+        Event old = new Event(1, "e1", "tool.invoked", 1, java.time.Instant.now(), List.of(), "d", null, "s",
+                "{\"durationMs\":3,\"subject\":\"s\",\"success\":true,\"tool\":\"t\",\"version\":\"1.0\"}");
+        assertThat(((EventPayload.ToolInvoked) Events.payload(old).orElseThrow()).outcome()).isEqualTo("success");
+        assertThat(new EventPayload.ToolInvoked("t", "1.0", "s", false, 3, "cancelled").outcome()).isEqualTo("cancelled");
         assertThat(Events.toJson(new EventPayload.AgentTerminated("a", "r", -1)))
                 .isEqualTo("{\"agent\":\"a\",\"exitCode\":-1,\"reason\":\"r\"}");
     }

@@ -236,7 +236,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             // the call is acknowledged only once its event (and every audit record before it) is stored: a group
             // commit shared with concurrent calls, so a crash right after the answer loses no acknowledged call
             EventPayload.ToolInvoked event = new EventPayload.ToolInvoked(name, result.toolVersion(), caller.subject(),
-                    result.isSuccess(), result.durationMs());
+                    result.isSuccess(), result.durationMs(), result.status().name().toLowerCase(java.util.Locale.ROOT));
             try {
                 if (!k.postAndAwait(event, EVENT_COMMIT_WAIT)) {
                     LOG.warn("The tool.invoked event of a {} call by {} was not stored within {} ms", name,
