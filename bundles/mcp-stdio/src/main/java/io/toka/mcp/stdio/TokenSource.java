@@ -34,7 +34,11 @@ final class TokenSource {
         }
     }
 
+    /** How the admin token file was chosen. */
+    private static final String ADMIN = "Toka's admin token, from TOKA_HOME";
+
     private final Path file;
+    /** How the file was chosen, or where the token came from when there is no file. */
     private final String origin;
     private volatile String token;
     private long stamp;
@@ -57,11 +61,11 @@ final class TokenSource {
      */
     static TokenSource resolve(Path tokenFile, Map<String, String> env, Log log) throws TokenException {
         if (tokenFile != null) {
-            return fromFile(tokenFile, "--token-file " + tokenFile, log);
+            return fromFile(tokenFile, "--token-file", log);
         }
         String envFile = env.get("TOKA_TOKEN_FILE");
         if (envFile != null && !envFile.isBlank()) {
-            return fromFile(Path.of(envFile.trim()), "TOKA_TOKEN_FILE=" + envFile.trim(), log);
+            return fromFile(Path.of(envFile.trim()), "TOKA_TOKEN_FILE", log);
         }
         String envToken = env.get("TOKA_TOKEN");
         if (envToken != null && !envToken.isBlank()) {
@@ -71,7 +75,7 @@ final class TokenSource {
         String home = env.get("TOKA_HOME");
         if (home != null && !home.isBlank()) {
             Path admin = Path.of(home.trim(), "data", "toka", "admin.token");
-            return fromFile(admin, "the admin token " + admin + " (from TOKA_HOME)", log);
+            return fromFile(admin, ADMIN, log);
         }
         throw new TokenException("no token: pass --token-file PATH, or set TOKA_TOKEN_FILE=PATH or TOKA_TOKEN, or "
                 + "TOKA_HOME=<Toka's directory> to use its admin token (data/toka/admin.token); bin/toka-mcp sets "
@@ -92,7 +96,7 @@ final class TokenSource {
 
     /** @return where the token comes from, for messages (never the token itself) */
     String origin() {
-        return origin;
+        return file == null ? origin : file + " (" + origin + ")";
     }
 
     /**
@@ -120,7 +124,7 @@ final class TokenSource {
         try {
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
             if (!attrs.isRegularFile()) {
-                throw new TokenException("the token file " + file + " (" + origin + ") is not a regular file");
+                throw new TokenException("the token file " + origin() + " is not a regular file");
             }
             if (attrs.size() > MAX_FILE_SIZE) {
                 throw new TokenException("the token file " + file + " is " + attrs.size()
@@ -131,13 +135,12 @@ final class TokenSource {
             stamp = s;
             return check(text.strip(), "the token file " + file);
         } catch (NoSuchFileException e) {
-            throw new TokenException("the token file " + file + " (" + origin + ") does not exist"
-                    + (origin.contains("TOKA_HOME") ? "; has Toka been started once? It writes its admin token there"
-                    : ""));
+            throw new TokenException("the token file " + origin() + " does not exist"
+                    + (origin.equals(ADMIN) ? "; has Toka been started once? It writes its admin token there" : ""));
         } catch (AccessDeniedException e) {
-            throw new TokenException("the token file " + file + " (" + origin + ") cannot be read: permission denied");
+            throw new TokenException("the token file " + origin() + " cannot be read: permission denied");
         } catch (IOException e) {
-            throw new TokenException("the token file " + file + " (" + origin + ") cannot be read: " + e);
+            throw new TokenException("the token file " + origin() + " cannot be read: " + e);
         }
     }
 
