@@ -121,10 +121,15 @@ public class McpClientsIT {
     public void sdkReceivesProgressOfACountdown() throws Exception {
         Sdk sdk = sdk(toka.adminToken());
         try (McpSyncClient client = sdk.client) {
-            client.initialize();
+            McpSchema.InitializeResult init = client.initialize();
+            assertNotNull("the server offers logging", init.capabilities().logging());
+            client.setLoggingLevel(McpSchema.LoggingLevel.INFO);
             McpSchema.CallToolResult r = client.callTool(McpSchema.CallToolRequest.builder()
                     .name("countdown").arguments(Map.of("steps", 5, "delayMs", 20)).progressToken("count-5").build());
             assertFalse(String.valueOf(r), Boolean.TRUE.equals(r.isError()));
+            assertEquals("Counted down 5 steps.", text(r));
+            assertEquals("the structured result under the tool's output schema", Map.of("steps", 5),
+                    r.structuredContent());
             await().atMost(Duration.ofSeconds(5)).until(() -> sdk.progress("count-5").size() >= 5);
             List<McpSchema.ProgressNotification> seen = sdk.progress("count-5");
             assertEquals("one notification per step: " + seen, 5, seen.size());
@@ -134,6 +139,10 @@ public class McpClientsIT {
             assertEquals(Double.valueOf(5), seen.get(seen.size() - 1).total());
             assertTrue("no progress for a token the client did not send: " + sdk.progressNotifications,
                     sdk.progressNotifications.stream().allMatch(p -> "count-5".equals(p.progressToken())));
+            assertEquals("step 1 of 5", seen.get(0).message());
+            await().atMost(Duration.ofSeconds(5)).until(() -> sdk.logs.size() >= 5);
+            assertTrue(String.valueOf(sdk.logs), sdk.logs.stream().anyMatch(l -> l.level() == McpSchema.LoggingLevel.INFO
+                    && String.valueOf(l.data()).contains("countdown: step 5 of 5, 0 to go")));
         }
     }
 
@@ -163,6 +172,7 @@ public class McpClientsIT {
             JsonNode invoked = toka.events("kind=tool.invoked&subject=mcp-cancel").get(0).get("payload");
             assertEquals(invoked.toString(), "countdown", invoked.get("tool").asText());
             assertFalse(invoked.toString(), invoked.get("success").asBoolean());
+            assertEquals(invoked.toString(), "cancelled", invoked.path("outcome").asText());
             assertTrue(invoked.toString(), invoked.get("durationMs").asLong() < (long) steps * delayMs / 2);
             int progressAtEnd = sdk.progress("long").size();
             assertTrue("stopped early: " + progressAtEnd + " of " + steps + " steps", progressAtEnd < steps / 2);
@@ -407,10 +417,9 @@ public class McpClientsIT {
     public void stdioBridgeInitializesListsAndCalls() throws Exception {
         Path bridge = toka.home().resolve("bin/toka-mcp");
         assertTrue("the distribution has bin/toka-mcp", Files.isExecutable(bridge));
-        ProcessBuilder pb = new ProcessBuilder(bridge.toString()).directory(toka.home().toFile())
+        ProcessBuilder pb = new ProcessBuilder(bridge.toString(), "--url", mcpUrl()).directory(toka.home().toFile())
                 .redirectError(toka.home().resolve("toka-mcp.err").toFile());
         pb.environment().put("TOKA_TOKEN_FILE", toka.adminTokenFile().toString());
-        pb.environment().put("TOKA_URL", "http://127.0.0.1:" + PORT);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         Process p = pb.start();
         try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
