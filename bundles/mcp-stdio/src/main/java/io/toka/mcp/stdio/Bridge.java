@@ -7,7 +7,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -278,21 +277,16 @@ final class Bridge implements Forwarder.SessionListener {
         if (sessionId == null) {
             return;
         }
-        Map<String, String> h = new LinkedHashMap<>();
-        String version = session.protocolVersion();
-        if (version != null && HeaderValues.isPlain(version)) {
-            h.put("MCP-Protocol-Version", version);
-        }
-        h.put("Mcp-Session-Id", sessionId);
+        Map<String, String> h = RequestHeaders.session(session.protocolVersion(), sessionId, null);
         try {
             int status = http.delete(h, DELETE_TIMEOUT);
             if (status / 100 == 2 || status == 404 || status == 405) {
-                log.debug("ended MCP session " + Forwarder.abbreviate(sessionId) + " (HTTP " + status + ")");
+                log.debug("ended MCP session " + SessionRecovery.abbreviate(sessionId) + " (HTTP " + status + ")");
             } else {
-                log.info("ending MCP session " + Forwarder.abbreviate(sessionId) + ": Toka answered HTTP " + status);
+                log.info("ending MCP session " + SessionRecovery.abbreviate(sessionId) + ": Toka answered HTTP " + status);
             }
         } catch (IOException e) {
-            log.info("could not end MCP session " + Forwarder.abbreviate(sessionId) + ": "
+            log.info("could not end MCP session " + SessionRecovery.abbreviate(sessionId) + ": "
                     + Failures.unreachable(http.url(), e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -5,13 +5,11 @@ import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Forwards one message from standard input to Toka's MCP endpoint and writes what comes back to standard output:
@@ -42,18 +40,18 @@ final class Forwarder {
     private final McpHttp http;
     private final Session session;
     private final ParamHeaders paramHeaders;
+    private final RequestHeaders headers;
+    private final SessionRecovery recovery;
     private final Output out;
     private final Log log;
     private final SessionListener listener;
-    private final AtomicLong internalIds = new AtomicLong();
-    private final Object recoveryLock = new Object();
-    private String recoveredFrom;
-    private String recoveryFailure;
 
     Forwarder(McpHttp http, Session session, ParamHeaders paramHeaders, Output out, Log log, SessionListener listener) {
         this.http = http;
         this.session = session;
         this.paramHeaders = paramHeaders;
+        this.headers = new RequestHeaders(session, paramHeaders);
+        this.recovery = new SessionRecovery(http, session, headers, log, listener);
         this.out = out;
         this.log = log;
         this.listener = listener;
@@ -78,7 +76,7 @@ final class Forwarder {
                 String sessionId = initialize ? null : session.id();
                 HttpResponse<InputStream> r;
                 try {
-                    r = f.await(http.post(body, headers(msg, method, sessionId, initialize), null));
+                    r = f.await(http.post(body, headers.post(msg, sessionId, initialize), null));
                 } catch (IOException e) {
                     fail(f, msg, null, Failures.unreachable(http.url(), e));
                     return;
@@ -96,7 +94,7 @@ final class Forwarder {
                 }
                 if (status == 404 && sessionId != null && !recovered) {
                     recovered = true;
-                    String why = recover(sessionId);
+                    String why = recovery.recover(sessionId);
                     if (why == null) {
                         continue;
                     }
@@ -104,7 +102,8 @@ final class Forwarder {
                             + "started: " + why);
                     return;
                 }
-                Map<String, Object> rpc = JsonRpc.errorBodyFor(parseOrNull(error), id);
+                Map<String, Object> rpc = JsonRpc.errorBodyFor(
+                        Json.parseOrNull(new String(error, StandardCharsets.UTF_8)), id);
                 if (rpc != null) {
                     log.info(JsonRpc.describe(msg) + ": Toka answered HTTP " + status + ": "
                             + Json.member(rpc.get("error"), "message"));
@@ -137,7 +136,7 @@ final class Forwarder {
             String sessionId = session.id();
             HttpResponse<InputStream> r;
             try {
-                r = http.post(body, headers(msg, method, sessionId, false), SHORT_TIMEOUT)
+                r = http.post(body, headers.post(msg, sessionId, false), SHORT_TIMEOUT)
                         .get(SHORT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 log.info(JsonRpc.describe(msg) + " not delivered: "
@@ -160,7 +159,7 @@ final class Forwarder {
                 continue;
             }
             if (status == 404 && sessionId != null && !"notifications/initialized".equals(method)) {
-                String why = recover(sessionId);
+                String why = recovery.recover(sessionId);
                 log.info(JsonRpc.describe(msg) + " was not delivered: the MCP session had ended on Toka"
                         + (why == null ? "; a new session is started for the next requests" : " (" + why + ")"));
                 return;
@@ -169,37 +168,6 @@ final class Forwarder {
                     + Failures.status(status, http.url(), http.tokens().origin(), answer));
             return;
         }
-    }
-
-    /** The MCP headers of a POST. */
-    private Map<String, String> headers(Map<String, Object> msg, String method, String sessionId, boolean initialize) {
-        Map<String, String> h = new LinkedHashMap<>();
-        String version = JsonRpc.metaProtocolVersion(msg);
-        if (version == null && !initialize) {
-            version = session.protocolVersion();
-        }
-        if (version != null && !version.isEmpty() && HeaderValues.isPlain(version)) {
-            h.put("MCP-Protocol-Version", version);
-        }
-        if (sessionId != null) {
-            h.put("Mcp-Session-Id", sessionId);
-        }
-        if (method != null && !method.isEmpty() && HeaderValues.isPlain(method)) {
-            h.put("Mcp-Method", method);
-        }
-        Object params = msg.get("params");
-        String name = method == null ? null : switch (method) {
-            case "tools/call", "prompts/get" -> Json.string(params, "name");
-            case "resources/read" -> Json.string(params, "uri");
-            default -> null;
-        };
-        if (name != null) {
-            h.put("Mcp-Name", HeaderValues.encode(name));
-        }
-        if ("tools/call".equals(method)) {
-            h.putAll(paramHeaders.headers(name, Json.member(params, "arguments")));
-        }
-        return h;
     }
 
     /** A 2xx answer to a request: a JSON body, an event stream, or (wrongly) nothing. */
@@ -318,15 +286,7 @@ final class Forwarder {
     /** Reopens a broken response stream; null when this attempt failed (the caller counts attempts). */
     private InputStream resume(Map<String, Object> msg, String sessionId, String lastEventId, InFlight f)
             throws InFlight.Cancelled {
-        Map<String, String> h = new LinkedHashMap<>();
-        String version = session.protocolVersion();
-        if (version != null && HeaderValues.isPlain(version)) {
-            h.put("MCP-Protocol-Version", version);
-        }
-        h.put("Mcp-Session-Id", sessionId);
-        if (HeaderValues.isPlain(lastEventId)) {
-            h.put("Last-Event-ID", lastEventId);
-        }
+        Map<String, String> h = RequestHeaders.session(session.protocolVersion(), sessionId, lastEventId);
         try {
             HttpResponse<InputStream> r = f.await(http.get(h));
             String type = r.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
@@ -356,115 +316,18 @@ final class Forwarder {
     }
 
     private void initialized(Map<String, Object> msg, Map<String, Object> result, HttpResponse<?> r) {
-        String sessionId = sessionIdOf(r);
+        String sessionId = SessionRecovery.sessionIdOf(r, log);
         String version = Json.string(result, "protocolVersion");
         session.established(sessionId, version, Json.object(msg.get("params")));
         Object server = result.get("serverInfo");
         log.info("connected to " + (Json.string(server, "name") == null ? "Toka" : Json.string(server, "name"))
                 + (Json.string(server, "version") == null ? "" : " " + Json.string(server, "version"))
                 + " at " + http.url() + ", protocol " + version + (sessionId == null ? ", no session" : ", session "
-                + abbreviate(sessionId)));
-    }
-
-    private String sessionIdOf(HttpResponse<?> r) {
-        String sessionId = r.headers().firstValue("Mcp-Session-Id").orElse(null);
-        if (sessionId != null && !HeaderValues.isVisibleAscii(sessionId)) {
-            log.info("ignoring the session id Toka sent: it is not visible ASCII");
-            return null;
-        }
-        return sessionId;
-    }
-
-    /**
-     * Starts a new session after Toka answered 404 to {@code expired}, by sending the client's initialize again.
-     * Requests that hit the same 404 at the same time wait here and then use the new session.
-     *
-     * @return null when there is a new session, else why not
-     */
-    private String recover(String expired) {
-        synchronized (recoveryLock) {
-            if (expired.equals(recoveredFrom)) {
-                return recoveryFailure;
-            }
-            recoveredFrom = expired;
-            recoveryFailure = null;
-            session.ended(expired);
-            listener.ended(expired);
-            Map<String, Object> params = session.initializeParams();
-            if (params == null) {
-                return recoveryFailure = "the client has not initialized";
-            }
-            log.info("Toka no longer knows MCP session " + abbreviate(expired)
-                    + " (HTTP 404; was it restarted?): starting a new session");
-            String requestId = "toka-mcp-" + internalIds.incrementAndGet();
-            Map<String, Object> init = new LinkedHashMap<>();
-            init.put("jsonrpc", "2.0");
-            init.put("id", requestId);
-            init.put("method", "initialize");
-            init.put("params", params);
-            try {
-                HttpResponse<InputStream> r = http.post(Json.write(init), headers(init, "initialize", null, true),
-                        SHORT_TIMEOUT).get(SHORT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
-                if (r.statusCode() < 200 || r.statusCode() >= 300) {
-                    return recoveryFailure = Failures.status(r.statusCode(), http.url(), http.tokens().origin(),
-                            McpHttp.readLimited(r.body(), ERROR_BODY_LIMIT));
-                }
-                Map<String, Object> response = readResponse(r, requestId);
-                Map<String, Object> result = response == null ? null : Json.object(response.get("result"));
-                if (result == null) {
-                    return recoveryFailure = "Toka did not accept the initialize request again"
-                            + (response == null ? "" : ": " + Json.member(response.get("error"), "message"));
-                }
-                String sessionId = sessionIdOf(r);
-                session.established(sessionId, Json.string(result, "protocolVersion"), params);
-                Map<String, Object> done = new LinkedHashMap<>();
-                done.put("jsonrpc", "2.0");
-                done.put("method", "notifications/initialized");
-                HttpResponse<InputStream> n = http.post(Json.write(done),
-                        headers(done, "notifications/initialized", sessionId, false), SHORT_TIMEOUT)
-                        .get(SHORT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
-                McpHttp.discard(n.body());
-                log.info("started MCP session " + (sessionId == null ? "(none)" : abbreviate(sessionId))
-                        + "; subscriptions and log levels set in the old one are gone");
-                if (sessionId != null) {
-                    listener.ready(sessionId, session.protocolVersion());
-                }
-                return null;
-            } catch (ExecutionException e) {
-                return recoveryFailure = Failures.unreachable(http.url(), e.getCause() == null ? e : e.getCause());
-            } catch (TimeoutException e) {
-                return recoveryFailure = "Toka did not answer the new initialize request in time";
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return recoveryFailure = "interrupted";
-            } catch (IOException e) {
-                return recoveryFailure = "the answer to the new initialize request broke off: " + e.getMessage();
-            }
-        }
-    }
-
-    /** The response with this id in a JSON or SSE body; other messages in it are dropped. */
-    private static Map<String, Object> readResponse(HttpResponse<InputStream> r, Object id) throws IOException {
-        String type = r.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-        try (InputStream in = r.body()) {
-            if (type.startsWith("text/event-stream")) {
-                SseReader sse = new SseReader(in);
-                SseReader.Event e;
-                while ((e = sse.next()) != null) {
-                    Map<String, Object> m = e.hasData() ? Json.object(parseOrNull(e.data())) : null;
-                    if (JsonRpc.isResponseTo(m, id)) {
-                        return m;
-                    }
-                }
-                return null;
-            }
-            Map<String, Object> m = Json.object(parseOrNull(in.readAllBytes()));
-            return JsonRpc.isResponseTo(m, id) ? m : null;
-        }
+                + SessionRecovery.abbreviate(sessionId)));
     }
 
     private Map<String, Object> parseEvent(String data) {
-        Object parsed = parseOrNull(data);
+        Object parsed = Json.parseOrNull(data);
         Map<String, Object> m = Json.object(parsed);
         if (m == null) {
             log.info("dropped an event from Toka that is not a JSON-RPC message");
@@ -478,22 +341,5 @@ final class Forwarder {
             out.write(JsonRpc.error(msg.get("id"), JsonRpc.TRANSPORT_ERROR, message,
                     status == null ? null : Map.of("httpStatus", status)));
         }
-    }
-
-    private static Object parseOrNull(byte[] bytes) {
-        return bytes.length == 0 ? null : parseOrNull(new String(bytes, StandardCharsets.UTF_8));
-    }
-
-    private static Object parseOrNull(String text) {
-        try {
-            return Json.parse(text);
-        } catch (Json.JsonException e) {
-            return null;
-        }
-    }
-
-    /** Session ids are bearer-like secrets in some servers: logs show only their start. */
-    static String abbreviate(String sessionId) {
-        return sessionId.length() <= 8 ? sessionId : sessionId.substring(0, 8) + "...";
     }
 }

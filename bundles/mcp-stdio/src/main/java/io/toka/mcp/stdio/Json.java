@@ -65,6 +65,23 @@ final class Json {
     }
 
     /**
+     * Parses one JSON value, or gives null for text that is not one.
+     *
+     * @param text the text, may be null
+     * @return the value, or null
+     */
+    static Object parseOrNull(String text) {
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        try {
+            return parse(text);
+        } catch (JsonException e) {
+            return null;
+        }
+    }
+
+    /**
      * Writes a value on one line: no newline can appear in the output, since every control character inside a
      * string is escaped.
      *

@@ -3,7 +3,6 @@ package io.toka.mcp.stdio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -159,15 +158,7 @@ final class ServerStream implements Runnable {
     }
 
     private Map<String, String> headers() {
-        Map<String, String> h = new LinkedHashMap<>();
-        if (protocolVersion != null && HeaderValues.isPlain(protocolVersion)) {
-            h.put("MCP-Protocol-Version", protocolVersion);
-        }
-        h.put("Mcp-Session-Id", sessionId);
-        if (lastEventId != null && HeaderValues.isPlain(lastEventId)) {
-            h.put("Last-Event-ID", lastEventId);
-        }
-        return h;
+        return RequestHeaders.session(protocolVersion, sessionId, lastEventId);
     }
 
     /** Copies events until the stream ends; returns how many messages it carried. */
