@@ -193,11 +193,10 @@ public class McpClientsIT {
 
     @Test
     public void sdkHearsListChangedWhenAToolIsDeployedAndRemoved() throws Exception {
-        Sdk sdk = sdk(toka.adminToken());
         List<Set<String>> changes = new CopyOnWriteArrayList<>();
-        McpSyncClient client = sdk.spec.toolsChangeConsumer(tools ->
-                changes.add(tools.stream().map(McpSchema.Tool::name).collect(Collectors.toCollection(TreeSet::new))))
-                .build();
+        Sdk sdk = sdk(toka.adminToken(), spec -> spec.toolsChangeConsumer(tools ->
+                changes.add(tools.stream().map(McpSchema.Tool::name).collect(Collectors.toCollection(TreeSet::new)))));
+        McpSyncClient client = sdk.client;
         Path deploy = toka.home().resolve("deploy");
         Path manifest = deploy.resolve("mcp-added.tool.yaml");
         try (client) {
@@ -478,13 +477,12 @@ public class McpClientsIT {
     private record SentRequest(String method, String rpcMethod, Object rpcId) {
     }
 
-    /** An SDK client (not yet built into {@link #client} for callers that add consumers) and what it saw. */
+    /** An SDK client, its transport, and what it sent and heard. */
     private static final class Sdk {
         final List<SentRequest> requests = new CopyOnWriteArrayList<>();
         final List<McpSchema.ProgressNotification> progressNotifications = new CopyOnWriteArrayList<>();
         final List<McpSchema.LoggingMessageNotification> logs = new CopyOnWriteArrayList<>();
         HttpClientStreamableHttpTransport transport;
-        McpClient.SyncSpec spec;
         McpSyncClient client;
 
         List<McpSchema.ProgressNotification> progress(Object token) {
@@ -502,6 +500,11 @@ public class McpClientsIT {
      * request it sends, and its progress and log notifications.
      */
     private static Sdk sdk(String token) {
+        return sdk(token, spec -> { });
+    }
+
+    /** As {@link #sdk(String)}, with more settings on the client's spec before it is built. */
+    private static Sdk sdk(String token, java.util.function.Consumer<McpClient.SyncSpec> more) {
         Sdk sdk = new Sdk();
         sdk.transport = HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + PORT).endpoint("/mcp")
                 .connectTimeout(Duration.ofSeconds(5))
@@ -522,13 +525,14 @@ public class McpClientsIT {
                     sdk.requests.add(new SentRequest(method, rpcMethod, rpcId));
                 })
                 .build();
-        sdk.spec = McpClient.sync(sdk.transport)
+        McpClient.SyncSpec spec = McpClient.sync(sdk.transport)
                 .clientInfo(new McpSchema.Implementation("toka-itest-sdk", "1.0.0"))
                 .requestTimeout(Duration.ofSeconds(60))
                 .initializationTimeout(Duration.ofSeconds(30))
                 .progressConsumer(sdk.progressNotifications::add)
                 .loggingConsumer(sdk.logs::add);
-        sdk.client = sdk.spec.build();
+        more.accept(spec);
+        sdk.client = spec.build();
         return sdk;
     }
 
