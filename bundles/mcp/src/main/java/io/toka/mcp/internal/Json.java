@@ -1,0 +1,77 @@
+package io.toka.mcp.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/**
+ * The one Jackson configuration of the bundle, built once: an immutable mapper, and the reader and writer every
+ * request reuses (no per-request configuration on the hot path).
+ */
+final class Json {
+
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    static final ObjectReader TREE = MAPPER.reader();
+    static final ObjectWriter WRITER = MAPPER.writer();
+    static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
+    };
+    private static final ObjectReader MAP_READER = MAPPER.readerFor(MAP);
+
+    private Json() {
+    }
+
+    static ObjectNode object() {
+        return NODES.objectNode();
+    }
+
+    static ArrayNode array() {
+        return NODES.arrayNode();
+    }
+
+    /** Parses a body; {@link JsonProcessingException} for anything that is not exactly one JSON value. */
+    static JsonNode parse(byte[] body) throws IOException {
+        return TREE.readTree(body);
+    }
+
+    /** A JSON object's members as Java values (String, Number, Boolean, List, Map, null): tool arguments. */
+    static Map<String, Object> toMap(JsonNode object) {
+        try {
+            return MAP_READER.readValue(object);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static JsonNode toTree(Object value) {
+        return MAPPER.valueToTree(value);
+    }
+
+    static byte[] bytes(JsonNode node) {
+        try {
+            return WRITER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String text(JsonNode node) {
+        try {
+            return WRITER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
