@@ -46,6 +46,10 @@ final class ListChangeFanout implements ToolRegistryListener {
     void fanout() {
         String note = Json.text(JsonRpc.notification(LIST_CHANGED, null));
         for (Session s : sessions.live()) {
+            if (s.toolsSeen() == null) {
+                // initialize is still taking its snapshot, which already sees this change
+                continue;
+            }
             try {
                 Object now = catalog.view(s.caller()).fingerprint();
                 if (!now.equals(s.toolsSeen())) {

@@ -195,9 +195,11 @@ class SessionTest {
 
         // the connection drops; two more changes happen meanwhile
         first.broken = true;
+        EventLog log = mcp.server.sessions().live().get(0).log;
         mcp.registry.remove("added");
+        await().atMost(Duration.ofSeconds(1)).until(() -> log.last() == 2);
         mcp.registry.tool(FakeRegistry.describe("added-again").build(), (args, obs) -> ToolResult.success("x"));
-        await().atMost(Duration.ofSeconds(2)).until(() -> mcp.server.sessions().live().get(0).log.last() >= 3);
+        await().atMost(Duration.ofSeconds(1)).until(() -> log.last() == 3);
 
         FakeResponse resumed = mcp.get().session(id).header("Last-Event-ID", lastSeen).send();
         assertThat(resumed.events()).hasSize(2);
