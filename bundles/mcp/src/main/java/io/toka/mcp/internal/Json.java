@@ -20,9 +20,9 @@ import java.util.Map;
  */
 final class Json {
 
+    // arguments reach tools as the REST API hands them over: floating-point numbers as Double
     static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     static final ObjectReader TREE = MAPPER.reader();
     static final ObjectWriter WRITER = MAPPER.writer();
     static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
