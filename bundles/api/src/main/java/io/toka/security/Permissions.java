@@ -19,6 +19,10 @@ public final class Permissions {
     public static final String KEY_ROTATE = "key:rotate";
     /** Read and follow events. */
     public static final String EVENT_READ = "event:read";
+    /** List MCP sessions ({@code toka:mcp-sessions}). */
+    public static final String MCP_SESSION_READ = "mcp:session:read";
+    /** End an MCP session ({@code toka:mcp-close}). */
+    public static final String MCP_SESSION_CLOSE = "mcp:session:close";
     /** Everything. */
     public static final String ALL = "*";
 

@@ -1,5 +1,6 @@
 package io.toka.shell.internal;
 
+import io.toka.security.Permissions;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 
@@ -14,9 +15,9 @@ final class McpLookup {
     /** The service's interface name, looked up by name so that this class does not link to it. */
     static final String SERVICE = "io.toka.mcp.McpSessions";
     /** The permission to list MCP sessions. */
-    static final String READ = "mcp:session:read";
+    static final String READ = Permissions.MCP_SESSION_READ;
     /** The permission to end an MCP session. */
-    static final String CLOSE = "mcp:session:close";
+    static final String CLOSE = Permissions.MCP_SESSION_CLOSE;
 
     static final String NOT_INSTALLED = "MCP is not installed: no MCP session service is running (install Toka's MCP "
             + "feature, or check toka's MCP bundle with bundle:list)";
