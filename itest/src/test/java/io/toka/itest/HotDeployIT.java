@@ -37,7 +37,8 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /**
- * Tool bundles dropped into deploy/: callable within 1 s, swapped under load with no failed call, removed within 1 s.
+ * Tool bundles dropped into deploy/: callable within 1 s, swapped under load (in-process and over MCP) with no failed
+ * call, removed within 1 s.
  * Uses the examples/hello-tool jar, whose output names its Bundle-Version; new versions are made by rewriting the
  * manifest.
  */
@@ -141,6 +142,89 @@ public class HotDeployIT extends TestSupport {
                 return true;
             }
         });
+    }
+
+    /**
+     * The same swap, driven through MCP: 4 clients send {@code tools/call} to {@code /mcp} over HTTP (2025-11-25,
+     * JSON answers) while the bundle is replaced three times; every answer must be a result with
+     * {@code isError: false}, never a JSON-RPC error, an HTTP error or a tool error.
+     */
+    @Test
+    public void swapUnderMcpLoadFailsNoCall() throws Exception {
+        Path deploy = Path.of(System.getProperty("karaf.base"), "deploy");
+        Path work = Files.createTempDirectory(Path.of(System.getProperty("karaf.data")), "mcp-swap");
+        Path original = Path.of(System.getProperty("toka.hello.jar"));
+        Path target = deploy.resolve("hello-tool-mcp.jar");
+        String token = adminToken();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        drop(original, target, work);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+                .until(() -> mcpCall(http, token).at("/result/structuredContent/version").asText().equals("1.0.0"));
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong calls = new AtomicLong();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        List<Thread> callers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Thread t = new Thread(() -> {
+                while (!stop.get()) {
+                    try {
+                        com.fasterxml.jackson.databind.JsonNode answer = mcpCall(http, token);
+                        if (answer.has("result") && !answer.at("/result/isError").asBoolean(true)) {
+                            seen.add(answer.at("/result/structuredContent/version").asText());
+                        } else {
+                            failures.add(answer.toString());
+                        }
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                    }
+                    calls.incrementAndGet();
+                }
+            }, "mcp-swap-caller-" + i);
+            t.start();
+            callers.add(t);
+        }
+        try {
+            for (String version : List.of("1.0.1", "1.0.2", "1.0.3")) {
+                long before = calls.get();
+                await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() > before + 100);
+                drop(withVersion(original, version, work), target, work);
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> seen.contains(version));
+            }
+            long before = calls.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() > before + 100);
+        } finally {
+            stop.set(true);
+            for (Thread t : callers) {
+                t.join(10_000);
+            }
+            Files.deleteIfExists(target);
+        }
+        System.out.printf("%d MCP calls during 3 swaps, %d failed%n", calls.get(), failures.size());
+        assertEquals("failed MCP calls: " + failures.stream().limit(5).toList(), 0, failures.size());
+        assertTrue(seen.containsAll(List.of("1.0.0", "1.0.1", "1.0.2", "1.0.3")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !registry.names().contains("hello")
+                && java.util.Arrays.stream(bundleContext.getBundles())
+                        .noneMatch(b -> "io.toka.hello-tool".equals(b.getSymbolicName())));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode mcpCall(java.net.http.HttpClient http, String token)
+            throws IOException, InterruptedException {
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + HTTP_PORT + "/mcp"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .header("MCP-Protocol-Version", "2025-11-25")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,"
+                        + "\"method\":\"tools/call\",\"params\":{\"name\":\"hello\",\"arguments\":{\"name\":\"x\"}}}"))
+                .build();
+        java.net.http.HttpResponse<String> r = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("HTTP " + r.statusCode() + ": " + r.body());
+        }
+        return JSON.readTree(r.body());
     }
 
     private ToolCallResult call() throws Exception {
