@@ -2,7 +2,8 @@
 # Runs every benchmark and prints each goal, its figure and whether it is met, from one run on this machine.
 #   JMH and timing mains in bench/target/benchmarks.jar (each prints its goal lines next to a same-run baseline),
 #   the HTTP peers harness (Toka's REST and MCP tool calls next to the MCP Java SDK and bare Jetty, in one run),
-#   and bench/scripts/lifecycle.sh (start, restart, hot deploy, idle and loaded memory).
+#   bench/scripts/mcp-list.sh (MCP tools/list with 200 tools) and bench/scripts/lifecycle.sh (start, restart, hot
+#   deploy, idle and loaded memory).
 # Usage: bench/scripts/all.sh [--quick]     (build first: mvn -B install -DskipTests)
 #   --quick: lifecycle over 1 run instead of 3, and the HTTP peers for 10 s instead of 20
 # Env:   HTTP_PEERS=<dir of run.sh> (default ../shared/bench/http-peers), SKIP="store agents ..." to leave some out
@@ -59,6 +60,13 @@ if [[ "$skip" != *" http "* ]]; then
   else
     echo "[http] $peers/run.sh not found (set HTTP_PEERS): NOT met" | tee -a "$summary"
   fi
+fi
+
+if [[ "$skip" != *" mcp-list "* ]]; then
+  section "mcp-list: bench/scripts/mcp-list.sh"
+  ml=$(mktemp)
+  TOKA_BENCH_SUMMARY="$ml" DURATION=$($quick && echo 5 || echo 10) bench/scripts/mcp-list.sh 2>&1 | tee -a "$log"
+  grep -E "met\b|NOT met" "$ml" | sed 's/^/[mcp-list] /' >>"$summary"; rm -f "$ml"
 fi
 
 if [[ "$skip" != *" lifecycle "* ]]; then
