@@ -73,30 +73,16 @@ public class HotDeployIT extends TestSupport {
         assertEquals("Hello, Ada! (hello 1.0.0)", registry.invoke("hello", Map.of("name", "Ada"), caller()).result().output());
 
         // 2. swap three times while 4 threads call continuously: no failed call, and each new version answers
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong calls = new AtomicLong();
-        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        Set<String> seen = ConcurrentHashMap.newKeySet();
-        List<Thread> callers = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            Thread t = new Thread(() -> {
-                while (!stop.get()) {
-                    try {
-                        ToolCallResult r = call();
-                        if (r.isSuccess()) {
-                            seen.add(r.result().output());
-                        } else {
-                            failures.add(r.status() + ": " + r.result().output());
-                        }
-                    } catch (Exception e) {
-                        failures.add(e.toString());
-                    }
-                    calls.incrementAndGet();
-                }
-            }, "hot-deploy-caller-" + i);
-            t.start();
-            callers.add(t);
-        }
+        Load load = new Load("hot-deploy-caller", () -> {
+            ToolCallResult r = call();
+            if (!r.isSuccess()) {
+                throw new IllegalStateException(r.status() + ": " + r.result().output());
+            }
+            return r.result().output();
+        });
+        AtomicLong calls = load.calls;
+        ConcurrentLinkedQueue<String> failures = load.failures;
+        Set<String> seen = load.seen;
         try {
             for (String version : List.of("1.0.1", "1.0.2", "1.0.3")) {
                 long before = calls.get();
@@ -114,10 +100,7 @@ public class HotDeployIT extends TestSupport {
             drop(same, target, work);
             await().atMost(Duration.ofSeconds(5)).until(() -> calls.get() > before + 1000);
         } finally {
-            stop.set(true);
-            for (Thread t : callers) {
-                t.join(10_000);
-            }
+            load.stop();
         }
         System.out.printf("%d calls during 3 swaps and 1 in-place redeploy, %d failed%n", calls.get(), failures.size());
         assertEquals("failed calls: " + failures.stream().limit(5).toList(), 0, failures.size());
@@ -161,30 +144,16 @@ public class HotDeployIT extends TestSupport {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
                 .until(() -> mcpCall(http, token).at("/result/structuredContent/version").asText().equals("1.0.0"));
 
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong calls = new AtomicLong();
-        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        Set<String> seen = ConcurrentHashMap.newKeySet();
-        List<Thread> callers = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            Thread t = new Thread(() -> {
-                while (!stop.get()) {
-                    try {
-                        com.fasterxml.jackson.databind.JsonNode answer = mcpCall(http, token);
-                        if (answer.has("result") && !answer.at("/result/isError").asBoolean(true)) {
-                            seen.add(answer.at("/result/structuredContent/version").asText());
-                        } else {
-                            failures.add(answer.toString());
-                        }
-                    } catch (Exception e) {
-                        failures.add(e.toString());
-                    }
-                    calls.incrementAndGet();
-                }
-            }, "mcp-swap-caller-" + i);
-            t.start();
-            callers.add(t);
-        }
+        Load load = new Load("mcp-swap-caller", () -> {
+            com.fasterxml.jackson.databind.JsonNode answer = mcpCall(http, token);
+            if (!answer.has("result") || answer.at("/result/isError").asBoolean(true)) {
+                throw new IllegalStateException(answer.toString());
+            }
+            return answer.at("/result/structuredContent/version").asText();
+        });
+        AtomicLong calls = load.calls;
+        ConcurrentLinkedQueue<String> failures = load.failures;
+        Set<String> seen = load.seen;
         try {
             for (String version : List.of("1.0.1", "1.0.2", "1.0.3")) {
                 long before = calls.get();
@@ -195,10 +164,7 @@ public class HotDeployIT extends TestSupport {
             long before = calls.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() > before + 100);
         } finally {
-            stop.set(true);
-            for (Thread t : callers) {
-                t.join(10_000);
-            }
+            load.stop();
             Files.deleteIfExists(target);
         }
         System.out.printf("%d MCP calls during 3 swaps, %d failed%n", calls.get(), failures.size());
@@ -229,6 +195,45 @@ public class HotDeployIT extends TestSupport {
 
     private ToolCallResult call() throws Exception {
         return registry.invoke("hello", Map.of("name", "x"), caller());
+    }
+
+    /** One call: returns what identifies the answering version, or throws for a failed call. */
+    @FunctionalInterface
+    private interface Call {
+        String call() throws Exception;
+    }
+
+    /** Four threads calling without pause until stopped: how many calls, which failed, which answers were seen. */
+    private static final class Load {
+        final AtomicLong calls = new AtomicLong();
+        final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        final Set<String> seen = ConcurrentHashMap.newKeySet();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final List<Thread> threads = new ArrayList<>();
+
+        Load(String name, Call call) {
+            for (int i = 0; i < 4; i++) {
+                Thread t = new Thread(() -> {
+                    while (!stop.get()) {
+                        try {
+                            seen.add(call.call());
+                        } catch (Exception e) {
+                            failures.add(e.toString());
+                        }
+                        calls.incrementAndGet();
+                    }
+                }, name + "-" + i);
+                t.start();
+                threads.add(t);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+        }
     }
 
     /** Copies to a temporary name, then renames into place, so FileInstall never sees half a jar. */
