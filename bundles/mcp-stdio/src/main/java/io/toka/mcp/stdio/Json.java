@@ -1,12 +1,24 @@
 package io.toka.mcp.stdio;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A small JSON reader and writer, so that the bridge runs as a single jar with nothing but the JDK.
+ * JSON for the bridge, read and written with Jackson's streaming API (jackson-core, shaded into the bridge's jar).
  *
  * <p>Objects become {@link LinkedHashMap} (member order kept), arrays {@link ArrayList}, strings {@link String},
  * {@code true}/{@code false} {@link Boolean}, {@code null} Java {@code null}, and numbers {@link Num}, which keeps the
@@ -17,6 +29,11 @@ final class Json {
 
     /** Nesting deeper than this is refused instead of overflowing the stack on a hostile message. */
     static final int MAX_DEPTH = 512;
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .build()
+            .setCharacterEscapes(new OneLineEscapes());
 
     /**
      * A JSON number, as written.
@@ -39,11 +56,7 @@ final class Json {
         }
     }
 
-    private final String s;
-    private int pos;
-
-    private Json(String s) {
-        this.s = s;
+    private Json() {
     }
 
     /**
@@ -54,14 +67,24 @@ final class Json {
      * @throws JsonException if the text is not exactly one JSON value
      */
     static Object parse(String text) throws JsonException {
-        Json p = new Json(text);
-        p.skipWhitespace();
-        Object v = p.value(0);
-        p.skipWhitespace();
-        if (p.pos != text.length()) {
-            throw p.error("unexpected text after the JSON value");
+        try (JsonParser p = FACTORY.createParser(text)) {
+            if (p.nextToken() == null) {
+                throw new JsonException("no JSON value");
+            }
+            Object v = value(p);
+            if (p.nextToken() != null) {
+                throw new JsonException("unexpected text after the JSON value at character "
+                        + (p.currentTokenLocation().getCharOffset() + 1));
+            }
+            return v;
+        } catch (JsonProcessingException e) {
+            String nested = e.getOriginalMessage().contains("nesting depth")
+                    ? "nested deeper than " + MAX_DEPTH + " levels" : e.getOriginalMessage();
+            throw new JsonException(nested + (e.getLocation() == null ? ""
+                    : " at character " + (e.getLocation().getCharOffset() + 1)));
+        } catch (IOException e) {
+            throw new JsonException(e.getMessage());
         }
-        return v;
     }
 
     /**
@@ -83,15 +106,19 @@ final class Json {
 
     /**
      * Writes a value on one line: no newline can appear in the output, since every control character inside a
-     * string is escaped.
+     * string is escaped (and so are U+2028, U+2029 and surrogates, so that the line is plain, valid UTF-8).
      *
      * @param value a value made of maps with string keys, lists, strings, numbers, booleans and null
      * @return the JSON text
      */
     static String write(Object value) {
-        StringBuilder b = new StringBuilder();
-        write(b, value);
-        return b.toString();
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
     }
 
     /**
@@ -121,276 +148,94 @@ final class Json {
         return value instanceof Map<?, ?> ? (Map<String, Object>) value : null;
     }
 
-    private static void write(StringBuilder b, Object v) {
+    /** The value starting at the parser's current token (nesting depth is bounded by the factory). */
+    private static Object value(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        switch (t) {
+            case START_OBJECT -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    m.put(name, value(p));
+                }
+                return m;
+            }
+            case START_ARRAY -> {
+                List<Object> l = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    l.add(value(p));
+                }
+                return l;
+            }
+            case VALUE_STRING -> {
+                return p.getText();
+            }
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+                return new Num(p.getText());
+            }
+            case VALUE_TRUE -> {
+                return Boolean.TRUE;
+            }
+            case VALUE_FALSE -> {
+                return Boolean.FALSE;
+            }
+            case VALUE_NULL -> {
+                return null;
+            }
+            default -> throw new IOException("unexpected " + t);
+        }
+    }
+
+    private static void write(JsonGenerator g, Object v) throws IOException {
         if (v == null) {
-            b.append("null");
+            g.writeNull();
         } else if (v instanceof String str) {
-            quote(b, str);
-        } else if (v instanceof Boolean || v instanceof Num || v instanceof Integer || v instanceof Long) {
-            b.append(v);
+            g.writeString(str);
+        } else if (v instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (v instanceof Num n) {
+            g.writeNumber(n.text());
+        } else if (v instanceof Integer || v instanceof Long) {
+            g.writeNumber(((Number) v).longValue());
         } else if (v instanceof Map<?, ?> m) {
-            b.append('{');
-            boolean first = true;
+            g.writeStartObject();
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!first) {
-                    b.append(',');
-                }
-                first = false;
-                quote(b, String.valueOf(e.getKey()));
-                b.append(':');
-                write(b, e.getValue());
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
             }
-            b.append('}');
+            g.writeEndObject();
         } else if (v instanceof List<?> l) {
-            b.append('[');
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) {
-                    b.append(',');
-                }
-                write(b, l.get(i));
+            g.writeStartArray();
+            for (Object item : l) {
+                write(g, item);
             }
-            b.append(']');
+            g.writeEndArray();
         } else {
             throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
         }
     }
 
-    private static void quote(StringBuilder b, String str) {
-        b.append('"');
-        for (int i = 0; i < str.length(); i++) {
-            char c = str.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '\b' -> b.append("\\b");
-                case '\f' -> b.append("\\f");
-                default -> {
-                    if (Character.isHighSurrogate(c) && i + 1 < str.length()
-                            && Character.isLowSurrogate(str.charAt(i + 1))) {
-                        b.append(c).append(str.charAt(++i));
-                    } else if (c < 0x20 || c == 0x2028 || c == 0x2029 || Character.isSurrogate(c)) {
-                        // a lone surrogate cannot be encoded in UTF-8, so it keeps its escape
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
-    }
+    /**
+     * Jackson's standard escapes (every control character), plus U+2028 and U+2029 (line breaks to JavaScript) and
+     * every surrogate: a pair becomes two escapes that read back as the same character, and a lone surrogate, which
+     * UTF-8 cannot encode, keeps its escape instead of turning into {@code ?}.
+     */
+    private static final class OneLineEscapes extends CharacterEscapes {
+        private static final long serialVersionUID = 1L;
+        private final int[] ascii = standardAsciiEscapesForJSON();
 
-    private Object value(int depth) throws JsonException {
-        if (depth > MAX_DEPTH) {
-            throw error("nested deeper than " + MAX_DEPTH + " levels");
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
         }
-        if (pos >= s.length()) {
-            throw error("unexpected end of input");
-        }
-        char c = s.charAt(pos);
-        return switch (c) {
-            case '{' -> object(depth);
-            case '[' -> array(depth);
-            case '"' -> string();
-            case 't' -> literal("true", Boolean.TRUE);
-            case 'f' -> literal("false", Boolean.FALSE);
-            case 'n' -> literal("null", null);
-            default -> {
-                if (c == '-' || (c >= '0' && c <= '9')) {
-                    yield number();
-                }
-                throw error("unexpected character '" + printable(c) + "'");
-            }
-        };
-    }
 
-    private Map<String, Object> object(int depth) throws JsonException {
-        pos++;
-        Map<String, Object> m = new LinkedHashMap<>();
-        skipWhitespace();
-        if (peek() == '}') {
-            pos++;
-            return m;
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            if (ch == 0x2028 || ch == 0x2029 || (ch >= 0xD800 && ch <= 0xDFFF)) {
+                return new SerializedString(String.format("\\u%04X", ch));
+            }
+            return null;
         }
-        while (true) {
-            skipWhitespace();
-            if (peek() != '"') {
-                throw error("expected a member name in double quotes");
-            }
-            String key = string();
-            skipWhitespace();
-            expect(':');
-            skipWhitespace();
-            m.put(key, value(depth + 1));
-            skipWhitespace();
-            char c = peek();
-            pos++;
-            if (c == '}') {
-                return m;
-            }
-            if (c != ',') {
-                pos--;
-                throw error("expected ',' or '}' in an object");
-            }
-        }
-    }
-
-    private List<Object> array(int depth) throws JsonException {
-        pos++;
-        List<Object> l = new ArrayList<>();
-        skipWhitespace();
-        if (peek() == ']') {
-            pos++;
-            return l;
-        }
-        while (true) {
-            skipWhitespace();
-            l.add(value(depth + 1));
-            skipWhitespace();
-            char c = peek();
-            pos++;
-            if (c == ']') {
-                return l;
-            }
-            if (c != ',') {
-                pos--;
-                throw error("expected ',' or ']' in an array");
-            }
-        }
-    }
-
-    private String string() throws JsonException {
-        pos++;
-        StringBuilder b = new StringBuilder();
-        while (true) {
-            if (pos >= s.length()) {
-                throw error("unterminated string");
-            }
-            char c = s.charAt(pos++);
-            if (c == '"') {
-                return b.toString();
-            }
-            if (c < 0x20) {
-                pos--;
-                throw error("control character in a string; escape it");
-            }
-            if (c != '\\') {
-                b.append(c);
-                continue;
-            }
-            if (pos >= s.length()) {
-                throw error("unterminated string");
-            }
-            char e = s.charAt(pos++);
-            switch (e) {
-                case '"', '\\', '/' -> b.append(e);
-                case 'b' -> b.append('\b');
-                case 'f' -> b.append('\f');
-                case 'n' -> b.append('\n');
-                case 'r' -> b.append('\r');
-                case 't' -> b.append('\t');
-                case 'u' -> {
-                    if (pos + 4 > s.length()) {
-                        throw error("short \\u escape");
-                    }
-                    int code = 0;
-                    for (int i = 0; i < 4; i++) {
-                        int d = Character.digit(s.charAt(pos++), 16);
-                        if (d < 0) {
-                            pos--;
-                            throw error("bad hex digit in a \\u escape");
-                        }
-                        code = code * 16 + d;
-                    }
-                    b.append((char) code);
-                }
-                default -> {
-                    pos--;
-                    throw error("bad escape '\\" + printable(e) + "'");
-                }
-            }
-        }
-    }
-
-    private Num number() throws JsonException {
-        int start = pos;
-        if (peek() == '-') {
-            pos++;
-        }
-        if (peek() == '0') {
-            pos++;
-        } else if (isDigit(peek())) {
-            digits();
-        } else {
-            throw error("bad number");
-        }
-        if (peek() == '.') {
-            pos++;
-            if (!isDigit(peek())) {
-                throw error("bad number: digits must follow '.'");
-            }
-            digits();
-        }
-        if (peek() == 'e' || peek() == 'E') {
-            pos++;
-            if (peek() == '+' || peek() == '-') {
-                pos++;
-            }
-            if (!isDigit(peek())) {
-                throw error("bad number: digits must follow the exponent");
-            }
-            digits();
-        }
-        return new Num(s.substring(start, pos));
-    }
-
-    private void digits() {
-        while (isDigit(peek())) {
-            pos++;
-        }
-    }
-
-    private static boolean isDigit(char c) {
-        return c >= '0' && c <= '9';
-    }
-
-    private Object literal(String word, Object value) throws JsonException {
-        if (!s.startsWith(word, pos)) {
-            throw error("unexpected character '" + printable(s.charAt(pos)) + "'");
-        }
-        pos += word.length();
-        return value;
-    }
-
-    private void expect(char c) throws JsonException {
-        if (peek() != c) {
-            throw error("expected '" + c + "'");
-        }
-        pos++;
-    }
-
-    private char peek() {
-        return pos < s.length() ? s.charAt(pos) : '\0';
-    }
-
-    private void skipWhitespace() {
-        while (pos < s.length()) {
-            char c = s.charAt(pos);
-            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-                return;
-            }
-            pos++;
-        }
-    }
-
-    private JsonException error(String what) {
-        return new JsonException(what + " at character " + (pos + 1));
-    }
-
-    private static String printable(char c) {
-        return c < 0x20 || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c);
     }
 }

@@ -33,6 +33,7 @@ final class BridgeProcess implements AutoCloseable {
     /** Every line read from standard output, in order. */
     final List<String> transcript = new CopyOnWriteArrayList<>();
     private final List<String> stderr = new CopyOnWriteArrayList<>();
+    private Thread errorPump;
     /** Messages read but not yet asked for (they matched no predicate so far). */
     private final List<Map<String, Object>> backlog = new ArrayList<>();
 
@@ -43,11 +44,11 @@ final class BridgeProcess implements AutoCloseable {
             transcript.add(line);
             stdout.add(line);
         }, true);
-        pump(process.getErrorStream(), stderr::add, false);
+        errorPump = pump(process.getErrorStream(), stderr::add, false);
     }
 
     /**
-     * Starts {@code java -cp <classes> io.toka.mcp.stdio.Main args} with a clean environment plus {@code env}.
+     * Starts {@code java -cp <classes>:<jackson-core> io.toka.mcp.stdio.Main args} with a clean environment plus {@code env}.
      *
      * @param env environment variables to set (TOKA_* are otherwise removed)
      * @param args the arguments
@@ -57,7 +58,7 @@ final class BridgeProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(java().toString());
         command.add("-cp");
-        command.add(classes().toString());
+        command.add(classes() + java.io.File.pathSeparator + jackson());
         command.add("io.toka.mcp.stdio.Main");
         command.addAll(List.of(args));
         return start(command, env);
@@ -82,8 +83,17 @@ final class BridgeProcess implements AutoCloseable {
     }
 
     static Path classes() {
+        return location(Main.class);
+    }
+
+    /** The jackson-core jar the bridge's classes were compiled against (the build shades it into the bridge's jar). */
+    static Path jackson() {
+        return location(com.fasterxml.jackson.core.JsonFactory.class);
+    }
+
+    private static Path location(Class<?> type) {
         try {
-            return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -157,8 +167,11 @@ final class BridgeProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Standard error so far (complete after the process exited and its pump drained). */
-    String stderr() {
+    /** Standard error so far; once the process has exited, all of it (this waits for its pump to drain). */
+    String stderr() throws InterruptedException {
+        if (!process.isAlive()) {
+            errorPump.join(TimeUnit.SECONDS.toMillis(10));
+        }
         return String.join("\n", stderr);
     }
 
@@ -203,7 +216,7 @@ final class BridgeProcess implements AutoCloseable {
         }
     }
 
-    private void pump(InputStream in, java.util.function.Consumer<String> sink, boolean markEnd) {
+    private Thread pump(InputStream in, java.util.function.Consumer<String> sink, boolean markEnd) {
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
@@ -225,6 +238,7 @@ final class BridgeProcess implements AutoCloseable {
         }, "bridge-pump");
         t.setDaemon(true);
         t.start();
+        return t;
     }
 
     @Override

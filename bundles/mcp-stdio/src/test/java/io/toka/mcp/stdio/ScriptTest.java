@@ -125,7 +125,7 @@ class ScriptTest {
         }
     }
 
-    /** A runnable jar of this module's classes, as the build makes it. */
+    /** A runnable jar of this module's classes and jackson-core's, as the build makes it. */
     private static void jar(Path target) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -137,6 +137,17 @@ class ScriptTest {
                 jar.putNextEntry(new JarEntry(classes.relativize(p).toString().replace('\\', '/')));
                 Files.copy(p, jar);
                 jar.closeEntry();
+            }
+            // jackson-core's classes, as the shade plugin adds them (there relocated)
+            try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(BridgeProcess.jackson()))) {
+                for (JarEntry e; (e = in.getNextJarEntry()) != null; ) {
+                    if (e.getName().endsWith(".class") && !e.getName().endsWith("module-info.class")
+                            && !e.getName().startsWith("META-INF/")) {
+                        jar.putNextEntry(new JarEntry(e.getName()));
+                        in.transferTo(jar);
+                        jar.closeEntry();
+                    }
+                }
             }
         }
     }
