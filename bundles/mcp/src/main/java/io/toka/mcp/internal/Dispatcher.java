@@ -87,6 +87,10 @@ final class Dispatcher {
                 call.reply.detach();
                 return;
             }
+            if (result == MethodTable.NO_RESPONSE) {
+                call.reply.noResponse();
+                return;
+            }
             ObjectNode r = (ObjectNode) result;
             if (call.revision.stateless()) {
                 r.put("resultType", "complete");

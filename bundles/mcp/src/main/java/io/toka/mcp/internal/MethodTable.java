@@ -16,12 +16,14 @@ final class MethodTable {
 
     /** Marks a request whose handler took the HTTP response over (an asynchronous stream). */
     static final Object DETACHED = new Object();
+    /** Marks a request that gets no response at all (it was cancelled). */
+    static final Object NO_RESPONSE = new Object();
 
     /** Answers a request. */
     @FunctionalInterface
     interface RequestHandler {
         /**
-         * @return the {@code result} object, or {@link #DETACHED}
+         * @return the {@code result} object, {@link #DETACHED} or {@link #NO_RESPONSE}
          * @throws RpcException to answer with a JSON-RPC error
          */
         Object handle(McpCall call) throws RpcException;

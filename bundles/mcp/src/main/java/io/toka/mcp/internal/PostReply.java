@@ -96,6 +96,22 @@ final class PostReply {
         status = httpStatus;
     }
 
+    /**
+     * A request of this POST gets no response (the client cancelled it). A request must still be answered with
+     * {@code text/event-stream} or {@code application/json} (transports, "sending messages", 5), so when the
+     * client accepts SSE the answer becomes a stream (primed in a 2025-11-25 session), which {@link #finish()}
+     * then ends without a response for that id. A client that accepts only JSON gets 202 with no body when nothing
+     * else is to be answered: a JSON body would have to be a response, which the cancellation utility forbids.
+     */
+    synchronized void noResponse() {
+        if (finished || detached) {
+            return;
+        }
+        if (channel == null && sseAccepted) {
+            startStream();
+        }
+    }
+
     /** Sets a header of the answer (before anything is sent), e.g. {@code Mcp-Session-Id}. */
     synchronized void header(String name, String value) {
         if (!resp.isCommitted()) {

@@ -87,6 +87,10 @@ final class ToolsArea implements McpArea {
         try {
             ToolCallResult r = registry.invoke(name, arguments, call.caller,
                     new CallOptions(CallNotifier.of(call, name), signal));
+            if (signal.isCancelled()) {
+                // the cancellation utility: the receiver does not respond to a cancelled request
+                return MethodTable.NO_RESPONSE;
+            }
             return result(r, call.revision);
         } catch (UnknownToolException e) {
             throw unknownTool(name);
@@ -124,13 +128,24 @@ final class ToolsArea implements McpArea {
         return RpcException.invalidParams("Unknown tool: " + JsonRpc.clip(name, 64));
     }
 
-    /** The CallToolResult: content blocks, structuredContent (2025-06-18 on, on success) and isError. */
+    /**
+     * The CallToolResult: content blocks, structuredContent (2025-06-18 on, on success) and isError. When a tool
+     * gave structured content but no content blocks of its own, the serialized JSON follows its text output as a
+     * second text block, for clients that read only {@code content} (the tools page: "for backwards compatibility,
+     * a tool that returns structured content SHOULD also return the serialized JSON in a TextContent block").
+     */
     static ObjectNode result(ToolCallResult r, Revision revision) {
         ToolResult tr = r.result();
         ObjectNode out = Json.object();
-        out.set("content", ContentBlocks.toJson(tr.content(), revision));
+        ArrayNode content = ContentBlocks.toJson(tr.content(), revision);
+        out.set("content", content);
         if (r.isSuccess() && revision.structured() && tr.structured() != null) {
-            out.set("structuredContent", Json.toTree(tr.structured()));
+            JsonNode structured = Json.toTree(tr.structured());
+            out.set("structuredContent", structured);
+            String serialized = Json.text(structured);
+            if (!tr.hasExplicitContent() && !serialized.equals(tr.output())) {
+                content.addObject().put("type", "text").put("text", serialized);
+            }
         }
         out.put("isError", !r.isSuccess());
         return out;

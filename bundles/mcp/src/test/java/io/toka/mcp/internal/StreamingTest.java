@@ -147,9 +147,10 @@ class StreamingTest {
         FakeResponse r = call.get(5, TimeUnit.SECONDS);
         // the answer may leave before the interrupted tool thread records it
         await().atMost(5, TimeUnit.SECONDS).untilTrue(interrupted);
-        JsonNode result = r.json().get("result");
-        assertThat(result.get("isError").asBoolean()).isTrue();
-        assertThat(result.at("/content/0/text").asText()).contains("enough");
+        // a cancelled request gets no response: the POST's answer is an SSE stream that ends without one
+        assertThat(r.getContentType()).isEqualTo("text/event-stream");
+        assertThat(r.events()).as("no JSON-RPC message for id 42").isEmpty();
+        assertThat(r.eventIds()).as("only the priming event").hasSize(1);
         assertThat(mcp.server.inFlight().size()).isZero();
         assertThat(mcp.post(notification("notifications/cancelled", "{\"requestId\":999}")).session(id).send()
                 .getStatus()).as("an unknown id is ignored").isEqualTo(202);
@@ -165,7 +166,38 @@ class StreamingTest {
                 .version("2025-11-25").send();
         assertThat(call).isNotDone();
         mcp.post(notification("notifications/cancelled", "{\"requestId\":\"c-1\"}")).version("2025-11-25").send();
-        assertThat(call.get(5, TimeUnit.SECONDS).json().at("/result/isError").asBoolean()).isTrue();
+        FakeResponse r = call.get(5, TimeUnit.SECONDS);
+        assertThat(r.getContentType()).isEqualTo("text/event-stream");
+        assertThat(r.events()).as("no response for the cancelled request").isEmpty();
+        await().atMost(5, TimeUnit.SECONDS).untilTrue(interrupted);
+        assertThat(mcp.server.inFlight().size()).isZero();
+    }
+
+    @Test
+    void aCancelledCallOfAJsonOnlyClientIsAnswered202WithoutABody() throws Exception {
+        CompletableFuture<FakeResponse> call = mcp.post(rpc(3, "tools/call", "{\"name\":\"wait\"}"))
+                .accept("application/json").version("2025-11-25").sendAsync();
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        mcp.post(notification("notifications/cancelled", "{\"requestId\":3}")).version("2025-11-25").send();
+        FakeResponse r = call.get(5, TimeUnit.SECONDS);
+        assertThat(r.getStatus()).isEqualTo(202);
+        assertThat(r.text()).isEmpty();
+        await().atMost(5, TimeUnit.SECONDS).untilTrue(interrupted);
+        assertThat(mcp.server.inFlight().size()).isZero();
+    }
+
+    @Test
+    void aCancelledCallAlreadyStreamingEndsItsStreamWithoutAResponse() throws Exception {
+        String id = mcp.initialize(mcp.admin, "2025-11-25");
+        Mcp.Req req = mcp.post(rpc(9, "tools/call", "{\"name\":\"wait\",\"_meta\":{\"progressToken\":1}}"))
+                .session(id);
+        CompletableFuture<FakeResponse> call = req.sendAsync();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !req.response.events().isEmpty());
+        mcp.post(notification("notifications/cancelled", "{\"requestId\":9}")).session(id).send();
+        FakeResponse r = call.get(5, TimeUnit.SECONDS);
+        assertThat(r.events()).allMatch(e -> e.path("method").asText().equals("notifications/progress"));
+        await().atMost(5, TimeUnit.SECONDS).untilTrue(interrupted);
+        assertThat(mcp.server.inFlight().size()).isZero();
     }
 
     @Test
@@ -202,7 +234,9 @@ class StreamingTest {
         assertThat(resumed.eventIds()).allMatch(e -> e.startsWith("p1-"));
         mcp.post(notification("notifications/cancelled", "{\"requestId\":8}")).session(id).send();
         call.get(5, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(5)).until(() -> resumed.events().stream().anyMatch(e -> e.has("result")));
+        // cancelled: the resumed stream ends, with no response
+        await().atMost(Duration.ofSeconds(5)).until(() -> resumed.events().stream().noneMatch(e -> e.has("result"))
+                && mcp.server.sessions().live().get(0).streamFor("p1").completed());
     }
 
     @Test

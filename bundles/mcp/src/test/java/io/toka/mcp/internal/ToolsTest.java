@@ -120,14 +120,31 @@ class ToolsTest {
     void aCallAnswersContentStructuredContentAndIsError() {
         JsonNode r = mcp.post(rpc(1, "tools/call", "{\"name\":\"hello\",\"arguments\":{\"name\":\"Ada\"}}"))
                 .version("2025-06-18").send().json().get("result");
-        assertThat(r.toString()).isEqualTo("{\"content\":[{\"type\":\"text\",\"text\":\"Hello, Ada!\"}],"
+        // the serialized structured content follows as a text block, for clients that read only content
+        assertThat(r.toString()).isEqualTo("{\"content\":[{\"type\":\"text\",\"text\":\"Hello, Ada!\"},"
+                + "{\"type\":\"text\",\"text\":\"{\\\"greeted\\\":\\\"Ada\\\"}\"}],"
                 + "\"structuredContent\":{\"greeted\":\"Ada\"},\"isError\":false}");
         JsonNode old = mcp.post(rpc(1, "tools/call", "{\"name\":\"hello\",\"arguments\":{\"name\":\"Ada\"}}"))
                 .version("2025-03-26").send().json().get("result");
         assertThat(old.has("structuredContent")).as("2025-03-26 has no structured content").isFalse();
+        assertThat(old.get("content")).as("nor its text block").hasSize(1);
         JsonNode failed = mcp.post(rpc(1, "tools/call", "{\"name\":\"fails\"}")).send().json().get("result");
         assertThat(failed.toString()).isEqualTo("{\"content\":[{\"type\":\"text\",\"text\":\"it broke\"}],"
                 + "\"isError\":true}");
+    }
+
+    @Test
+    void structuredContentGetsItsTextBlockOnlyWithoutExplicitContent() {
+        mcp.registry.tool(FakeRegistry.describe("explicit").build(), (a, o) -> ToolResult.success("x", Map.of("n", 1))
+                .withContent(List.of(Content.text("chosen"))));
+        mcp.registry.tool(FakeRegistry.describe("already").build(), (a, o) -> ToolResult.success("{\"n\":1}",
+                Map.of("n", 1)));
+        JsonNode explicit = mcp.post(rpc(1, "tools/call", "{\"name\":\"explicit\"}")).version("2025-11-25").send()
+                .json().at("/result/content");
+        assertThat(explicit.toString()).isEqualTo("[{\"type\":\"text\",\"text\":\"chosen\"}]");
+        JsonNode already = mcp.post(rpc(2, "tools/call", "{\"name\":\"already\"}")).version("2025-11-25").send()
+                .json().at("/result/content");
+        assertThat(already).as("the output is the serialized JSON already").hasSize(1);
     }
 
     @Test
