@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The tools a caller may see: those whose {@code tool:invoke:<name>} and every required permission it holds
  * (checked with {@link SecurityContext#isPermitted}, which is not audited), sorted by name. A view depends only on
  * the token's permission list and the registry's state, so it is cached per permission list until the registry
- * reports a change ({@link #invalidate}); each tool's JSON is rendered once per descriptor.
+ * reports a change ({@link #invalidate}); each tool's JSON is rendered once per descriptor, and a rendering is
+ * dropped when its tool leaves the registry (no growth across deploy/remove cycles).
  */
 final class ToolCatalog {
 
@@ -59,15 +61,25 @@ final class ToolCatalog {
     private final AtomicLong generation = new AtomicLong();
     private final Map<List<String>, View> views = new ConcurrentHashMap<>();
     private final Map<String, ToolJson.Rendered> rendered = new ConcurrentHashMap<>();
+    /** Orders a pruning {@link #invalidate} against a rendering made from an older registry state. */
+    private final Object renderLock = new Object();
 
     ToolCatalog(ToolRegistry registry) {
         this.registry = registry;
     }
 
-    /** The registry changed: every view is recomputed on its next use. */
+    /** The registry changed: every view is recomputed on its next use; renderings of removed tools are dropped. */
     void invalidate() {
-        generation.incrementAndGet();
-        views.clear();
+        synchronized (renderLock) {
+            generation.incrementAndGet();
+            views.clear();
+            rendered.keySet().retainAll(Set.copyOf(registry.names()));
+        }
+    }
+
+    /** @return how many tool renderings are kept */
+    int renderedCount() {
+        return rendered.size();
     }
 
     /**
@@ -103,7 +115,7 @@ final class ToolCatalog {
             if (!visible(caller, t.descriptor())) {
                 continue;
             }
-            ToolJson.Rendered r = rendered(t);
+            ToolJson.Rendered r = rendered(t, g);
             if (r != null) {
                 tools.add(r);
                 fingerprint.add(t.descriptor());
@@ -114,14 +126,19 @@ final class ToolCatalog {
         return new View(Collections.unmodifiableList(tools), List.copyOf(fingerprint), g);
     }
 
-    private ToolJson.Rendered rendered(RegisteredTool t) {
+    private ToolJson.Rendered rendered(RegisteredTool t, long g) {
         ToolJson.Rendered r = rendered.get(t.name());
         if (r != null && r.renders(t)) {
             return r;
         }
         r = ToolJson.render(t);
         if (r != null) {
-            rendered.put(t.name(), r);
+            synchronized (renderLock) {
+                // a tool listed before a change may be gone: only a rendering of the current state is kept
+                if (generation.get() == g) {
+                    rendered.put(t.name(), r);
+                }
+            }
         }
         return r;
     }

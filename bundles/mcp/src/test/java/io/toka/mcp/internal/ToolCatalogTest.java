@@ -44,6 +44,24 @@ class ToolCatalogTest {
     }
 
     @Test
+    void renderingsOfRemovedToolsAreDropped() {
+        TestTokens tokens = new TestTokens(dir);
+        FakeRegistry registry = new FakeRegistry();
+        ToolCatalog catalog = new ToolCatalog(registry);
+        registry.listeners.add(names -> catalog.invalidate());
+        registry.tool(FakeRegistry.describe("stays").build(), (a, o) -> ToolResult.success(""));
+        SecurityContext all = tokens.caller("a", "tool:invoke:*");
+        for (int cycle = 0; cycle < 50; cycle++) {
+            String name = "deployed-" + cycle;
+            registry.tool(FakeRegistry.describe(name).build(), (a, o) -> ToolResult.success(""));
+            assertThat(catalog.view(all).find(name)).isNotNull();
+            registry.remove(name);
+            assertThat(catalog.view(all).find(name)).isNull();
+        }
+        assertThat(catalog.renderedCount()).as("only the tool still deployed is kept").isEqualTo(1);
+    }
+
+    @Test
     void aRevokedTokenGetsNoViewAndPoisonsNoCache() {
         TestTokens tokens = new TestTokens(dir);
         FakeRegistry registry = new FakeRegistry();
