@@ -34,6 +34,7 @@ final class McpServer implements McpSessions, AutoCloseable {
     private final InFlight inFlight = new InFlight();
     private final McpServlet servlet;
     private final ResourceMetadata resourceMetadata;
+    private final SseWriters writers = new SseWriters(SseWriters.DEFAULT_CAPACITY);
 
     McpServer(McpSettings settings, TokenService tokens, RateLimiter limiter, AuditLog audit, ToolRegistry registry,
             String version, Clock clock, boolean schedule) {
@@ -48,7 +49,7 @@ final class McpServer implements McpSessions, AutoCloseable {
         OriginGuard guard = new OriginGuard(settings.allowedOrigins());
         this.sessions = new SessionRegistry(settings.sessionIdle(), settings.maxSessionsPerSubject(), clock);
         ToolCatalog catalog = new ToolCatalog(registry);
-        this.subscriptions = new SubscriptionsArea(catalog, monitor, serverInfo);
+        this.subscriptions = new SubscriptionsArea(catalog, monitor, serverInfo, writers);
         List<McpArea> areas = List.of(
                 new LifecycleArea(versions, sessions, serverInfo, s -> {
                     s.toolsSeen(catalog.view(s.caller()).fingerprint());
@@ -63,7 +64,7 @@ final class McpServer implements McpSessions, AutoCloseable {
         this.fanout = new ListChangeFanout(catalog, sessions, subscriptions, scheduler);
         this.servlet = new McpServlet(guard, new Authenticator(tokens, limiter, audit, answers), answers,
                 new PostHandler(answers, versions, sessions, dispatcher, monitor, settings.maxBodyBytes()),
-                new StreamRequests(answers, versions, sessions));
+                new StreamRequests(answers, versions, sessions, writers));
         this.resourceMetadata = new ResourceMetadata(settings.path(), guard, answers);
         if (schedule) {
             scheduler.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
@@ -120,5 +121,6 @@ final class McpServer implements McpSessions, AutoCloseable {
         scheduler.shutdownNow();
         subscriptions.closeAll();
         sessions.closeAll();
+        writers.close();
     }
 }

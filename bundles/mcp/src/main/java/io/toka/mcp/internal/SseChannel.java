@@ -43,6 +43,7 @@ final class SseChannel {
             conn.close();
         }
         conn = c;
+        c.onFailure(() -> failed(c));
         try {
             if (log != null) {
                 long from = after < 0 ? delivered : after;
@@ -91,6 +92,13 @@ final class SseChannel {
         try {
             conn.keepAlive();
         } catch (IOException e) {
+            lost();
+        }
+    }
+
+    /** A queued write of {@code c} failed in its writer: the client is gone. */
+    private synchronized void failed(SseConnection c) {
+        if (conn == c) {
             lost();
         }
     }

@@ -19,11 +19,13 @@ final class StreamRequests {
     private final Answers answers;
     private final ProtocolVersions versions;
     private final SessionRegistry sessions;
+    private final SseWriters writers;
 
-    StreamRequests(Answers answers, ProtocolVersions versions, SessionRegistry sessions) {
+    StreamRequests(Answers answers, ProtocolVersions versions, SessionRegistry sessions, SseWriters writers) {
         this.answers = answers;
         this.versions = versions;
         this.sessions = sessions;
+        this.writers = writers;
     }
 
     void get(HttpServletRequest req, HttpServletResponse resp, SecurityContext caller) throws IOException {
@@ -47,7 +49,7 @@ final class StreamRequests {
         }
         AsyncContext async = req.startAsync();
         async.setTimeout(0);
-        SseConnection conn = new SseConnection(resp, async);
+        SseConnection conn = writers.connection(resp, async);
         SseChannel channel = target;
         async.addListener(new AsyncListener() {
             @Override

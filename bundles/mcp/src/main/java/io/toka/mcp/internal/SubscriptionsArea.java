@@ -60,11 +60,13 @@ final class SubscriptionsArea implements McpArea {
     private final ToolCatalog catalog;
     private final StreamMonitor monitor;
     private final ObjectNode serverInfo;
+    private final SseWriters writers;
 
-    SubscriptionsArea(ToolCatalog catalog, StreamMonitor monitor, ObjectNode serverInfo) {
+    SubscriptionsArea(ToolCatalog catalog, StreamMonitor monitor, ObjectNode serverInfo, SseWriters writers) {
         this.catalog = catalog;
         this.monitor = monitor;
         this.serverInfo = serverInfo;
+        this.writers = writers;
     }
 
     @Override
@@ -100,7 +102,7 @@ final class SubscriptionsArea implements McpArea {
         }
         AsyncContext async = call.request.startAsync();
         async.setTimeout(0);
-        SseConnection conn = new SseConnection(call.response, async);
+        SseConnection conn = writers.connection(call.response, async);
         async.addListener(new Ended(l, conn));
         try {
             conn.open();

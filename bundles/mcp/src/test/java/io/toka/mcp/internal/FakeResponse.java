@@ -30,6 +30,9 @@ final class FakeResponse extends HttpServletResponseWrapper {
     private volatile String contentType;
     private volatile boolean committed;
     volatile boolean broken;
+    /** When set, every write waits for it (a client that stopped reading); {@link #stalled} counts waiting writes. */
+    volatile java.util.concurrent.CountDownLatch stall;
+    final java.util.concurrent.atomic.AtomicInteger stalled = new java.util.concurrent.atomic.AtomicInteger();
 
     FakeResponse() {
         super((HttpServletResponse) Proxy.newProxyInstance(FakeResponse.class.getClassLoader(),
@@ -115,6 +118,16 @@ final class FakeResponse extends HttpServletResponseWrapper {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
+                java.util.concurrent.CountDownLatch wait = stall;
+                if (wait != null) {
+                    stalled.incrementAndGet();
+                    try {
+                        wait.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted");
+                    }
+                }
                 if (broken) {
                     throw new IOException("broken pipe");
                 }

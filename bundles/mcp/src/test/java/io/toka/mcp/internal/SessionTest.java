@@ -137,7 +137,7 @@ class SessionTest {
         assertThat(mcp.server.close(id)).isFalse();
         assertThat(mcp.post(rpc(2, "ping", null)).session(id).send().getStatus()).isEqualTo(404);
         assertThat(stream.getContentType()).isEqualTo("text/event-stream");
-        assertThat(get.request.async.completed).as("the GET stream was ended").isTrue();
+        await("the GET stream was ended").atMost(Duration.ofSeconds(5)).until(() -> get.request.async.completed);
     }
 
     @Test
@@ -186,6 +186,8 @@ class SessionTest {
         assertThat(first.getStatus()).isEqualTo(200);
         assertThat(first.getContentType()).isEqualTo("text/event-stream");
         assertThat(first.getHeader("X-Accel-Buffering")).isEqualTo("no");
+        // the stream's writer sends events on its own thread
+        await().atMost(Duration.ofSeconds(5)).until(() -> !first.text().isEmpty());
         assertThat(first.text()).as("a priming event: an id, empty data").startsWith("id: 0-0\nretry: 2000\ndata: \n\n");
 
         mcp.registry.tool(FakeRegistry.describe("added").build(), (args, obs) -> ToolResult.success("x"));
@@ -202,7 +204,7 @@ class SessionTest {
         await().atMost(Duration.ofSeconds(1)).until(() -> log.last() == 3);
 
         FakeResponse resumed = mcp.get().session(id).header("Last-Event-ID", lastSeen).send();
-        assertThat(resumed.events()).hasSize(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> resumed.events().size() == 2);
         assertThat(resumed.eventIds()).doesNotContain(lastSeen);
         assertThat(resumed.eventIds()).allMatch(e -> e.startsWith("0-"));
     }
@@ -213,7 +215,8 @@ class SessionTest {
         Mcp.Req firstReq = mcp.get().session(id);
         firstReq.send();
         mcp.get().session(id).send();
-        assertThat(firstReq.request.async.completed).as("the first connection was ended").isTrue();
+        await("the first connection was ended").atMost(Duration.ofSeconds(5))
+                .until(() -> firstReq.request.async.completed);
         assertThat(mcp.server.list().get(0).openStreams()).isEqualTo(1);
     }
 
@@ -225,7 +228,7 @@ class SessionTest {
         get.send();
         mcp.tokens.revoke(TransportTest.jti(token));
         mcp.server.monitor().tick();
-        assertThat(get.request.async.completed).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> get.request.async.completed);
         assertThat(mcp.server.list()).isEmpty();
     }
 

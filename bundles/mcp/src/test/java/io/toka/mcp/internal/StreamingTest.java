@@ -270,6 +270,7 @@ class StreamingTest {
         mcp.registry.tool(FakeRegistry.describe("late").build(), (x, o) -> ToolResult.success(""));
         await().atMost(Duration.ofSeconds(1)).until(() -> mcp.server.sessions().live().get(0).log.last() == 1);
         FakeResponse stream = mcp.get().session(id).send();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !stream.events().isEmpty());
         assertThat(stream.events()).extracting(e -> e.get("method").asText())
                 .containsExactly("notifications/tools/list_changed");
     }
@@ -281,6 +282,7 @@ class StreamingTest {
         FakeResponse stream = listen.send();
         assertThat(stream.getContentType()).isEqualTo("text/event-stream");
         assertThat(listen.request.async).isNotNull();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !stream.events().isEmpty());
         JsonNode ack = stream.events().get(0);
         assertThat(ack.get("method").asText()).isEqualTo("notifications/subscriptions/acknowledged");
         assertThat(ack.at("/params/notifications").toString()).as("prompts are not offered")
@@ -294,6 +296,8 @@ class StreamingTest {
         assertThat(changed.at("/params/_meta/io.modelcontextprotocol~1subscriptionId").asText()).isEqualTo("sub-1");
 
         mcp.server.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> listen.request.async.completed);
+        await().atMost(Duration.ofSeconds(5)).until(() -> stream.events().size() == 3);
         JsonNode last = stream.events().get(2);
         assertThat(last.get("id").asText()).isEqualTo("sub-1");
         assertThat(last.at("/result/resultType").asText()).isEqualTo("complete");
@@ -308,7 +312,7 @@ class StreamingTest {
         listen.send();
         mcp.tokens.revoke(TransportTest.jti(token));
         mcp.server.monitor().tick();
-        assertThat(listen.request.async.completed).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> listen.request.async.completed);
     }
 
     @Test
