@@ -125,7 +125,7 @@ final class TokaApi {
      * @throws CliException if the request is refused or the connection fails
      */
     boolean stream(String path, String lastEventId, EventHandler handler) throws CliException {
-        HttpRequest.Builder b = request(path).header("Accept", "text/event-stream").GET();
+        HttpRequest.Builder b = request(path).setHeader("Accept", "text/event-stream").GET();
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }
@@ -232,8 +232,8 @@ final class TokaApi {
             case 403 -> CliException.refused("Toka refused " + method + " " + path + " (HTTP 403)"
                     + (detail == null ? ": the token lacks a permission it needs" : ": " + detail));
             case 429 -> CliException.failure("Toka's rate limit for this token was reached (HTTP 429)"
-                    + (detail == null ? "" : ": " + detail)
-                    + (retryAfter == null ? "" : "; try again in " + retryAfter + " seconds"));
+                    + (detail != null ? ": " + detail
+                    : retryAfter == null ? "" : "; try again in " + retryAfter + " seconds"));
             default -> {
                 if (status >= 300 && status < 400) {
                     yield CliException.failure("Toka answered " + method + " " + path + " with a redirect (HTTP "
