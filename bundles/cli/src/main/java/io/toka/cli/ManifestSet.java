@@ -127,7 +127,7 @@ final class ManifestSet {
         JsonNode exec = spec.path("executable");
         String path = exec.isTextual() ? exec.asText() : exec.path("path").asText("");
         if (path.isBlank()) {
-            throw CliException.failure(label + ": " + execField + (exec.isTextual() ? "" : ".path")
+            throw CliException.failure(label + ": " + execField + (exec.isObject() ? ".path" : "")
                     + " is missing; nothing was copied");
         }
         List<FileToCopy> scripts = new ArrayList<>();
