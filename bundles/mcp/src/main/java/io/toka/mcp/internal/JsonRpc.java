@@ -15,6 +15,8 @@ final class JsonRpc {
     static final int METHOD_NOT_FOUND = -32601;
     static final int INVALID_PARAMS = -32602;
     static final int INTERNAL_ERROR = -32603;
+    /** MCP's "Resource not found" up to 2025-11-25 (2026-07-28 answers -32602 instead). */
+    static final int RESOURCE_NOT_FOUND = -32002;
     /** Implementation-defined (-32000..-32019): a rate limit refused the request; data carries retryAfterSeconds. */
     static final int RATE_LIMITED = -32000;
     /** Implementation-defined: the Mcp-Session-Id is unknown or expired (HTTP 404). */

@@ -1,5 +1,7 @@
 package io.toka.mcp.internal;
 
+import io.toka.event.EventBus;
+import io.toka.event.EventStore;
 import io.toka.mcp.McpSessionInfo;
 import io.toka.mcp.McpSessions;
 import io.toka.runtime.registry.ToolRegistry;
@@ -47,10 +49,11 @@ public final class McpEndpoint implements McpSessions {
 
     @Activate
     public McpEndpoint(BundleContext context, McpConfig config, @Reference TokenService tokens,
-            @Reference RateLimiter limiter, @Reference AuditLog audit, @Reference ToolRegistry registry) {
+            @Reference RateLimiter limiter, @Reference AuditLog audit, @Reference ToolRegistry registry,
+            @Reference EventStore events, @Reference EventBus bus) {
         McpSettings settings = McpSettings.from(config);
         String version = context.getBundle().getHeaders().get("Toka-Version");
-        this.server = new McpServer(settings, tokens, limiter, audit, registry,
+        this.server = new McpServer(settings, tokens, limiter, audit, registry, events, bus,
                 version == null ? context.getBundle().getVersion().toString() : version, Clock.systemUTC(), true);
         if (!settings.enabled()) {
             LOG.info("MCP endpoint disabled (enabled = false in {})", McpConfig.PID);

@@ -1,6 +1,8 @@
 package io.toka.mcp.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.toka.event.EventBus;
+import io.toka.event.EventStore;
 import io.toka.mcp.McpSessionInfo;
 import io.toka.mcp.McpSessions;
 import io.toka.runtime.registry.ToolRegistry;
@@ -34,10 +36,11 @@ final class McpServer implements McpSessions, AutoCloseable {
     private final InFlight inFlight = new InFlight();
     private final McpServlet servlet;
     private final ResourceMetadata resourceMetadata;
+    private final ResourceWatch resourceWatch;
     private final SseWriters writers = new SseWriters(SseWriters.DEFAULT_CAPACITY);
 
     McpServer(McpSettings settings, TokenService tokens, RateLimiter limiter, AuditLog audit, ToolRegistry registry,
-            String version, Clock clock, boolean schedule) {
+            EventStore events, EventBus bus, String version, Clock clock, boolean schedule) {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "toka-mcp");
             t.setDaemon(true);
@@ -58,10 +61,13 @@ final class McpServer implements McpSessions, AutoCloseable {
                 new ToolsArea(registry, catalog, inFlight, settings.pageSize(), settings.listTtl().toMillis()),
                 new LoggingArea(),
                 new CancellationArea(inFlight),
+                new ResourcesArea(new EventResource(events), settings.listTtl().toMillis()),
                 subscriptions);
         MethodTable table = new MethodTable(areas);
         Dispatcher dispatcher = new Dispatcher(table, serverInfo);
         this.fanout = new ListChangeFanout(catalog, sessions, subscriptions, scheduler);
+        this.resourceWatch = new ResourceWatch(sessions, subscriptions, scheduler);
+        resourceWatch.start(bus);
         this.servlet = new McpServlet(guard, new Authenticator(tokens, limiter, audit, answers), answers,
                 new PostHandler(answers, versions, sessions, dispatcher, monitor, settings.maxBodyBytes()),
                 new StreamRequests(answers, versions, sessions, writers));
@@ -118,6 +124,7 @@ final class McpServer implements McpSessions, AutoCloseable {
     /** Ends every session and subscription (subscriptions with their final result) and stops the scheduler. */
     @Override
     public void close() {
+        resourceWatch.close();
         scheduler.shutdownNow();
         subscriptions.closeAll();
         sessions.closeAll();

@@ -36,6 +36,8 @@ final class Session {
     final SseChannel stream = new SseChannel(GET_STREAM, log, null);
 
     private final Map<String, SseChannel> postStreams = new LinkedHashMap<>();
+    /** The resources the client subscribed to, by URI (copy on write: read by every recorded event). */
+    private volatile Map<String, EventUri> resourceSubscriptions = Map.of();
     private long postStreamCount;
     private volatile SecurityContext caller;
     private volatile long lastActiveMillis;
@@ -93,6 +95,42 @@ final class Session {
 
     void toolsSeen(Object fingerprint) {
         this.toolsSeen = fingerprint;
+    }
+
+    /**
+     * Subscribes to a resource's updates (again: no change).
+     *
+     * @return false when the session already holds {@code max} other subscriptions
+     */
+    synchronized boolean subscribe(EventUri uri, int max) {
+        if (resourceSubscriptions.containsKey(uri.uri())) {
+            return true;
+        }
+        if (resourceSubscriptions.size() >= max) {
+            return false;
+        }
+        Map<String, EventUri> next = new LinkedHashMap<>(resourceSubscriptions);
+        next.put(uri.uri(), uri);
+        resourceSubscriptions = Map.copyOf(next);
+        return true;
+    }
+
+    synchronized void unsubscribe(String uri) {
+        if (resourceSubscriptions.containsKey(uri)) {
+            Map<String, EventUri> next = new LinkedHashMap<>(resourceSubscriptions);
+            next.remove(uri);
+            resourceSubscriptions = Map.copyOf(next);
+        }
+    }
+
+    /** @return the subscribed resources (a snapshot) */
+    Iterable<EventUri> resourceSubscriptions() {
+        return resourceSubscriptions.values();
+    }
+
+    /** Forgets every resource subscription (the token may no longer read them). */
+    synchronized void unsubscribeAll() {
+        resourceSubscriptions = Map.of();
     }
 
     /** A new resumable stream for the SSE answer of one POST. */

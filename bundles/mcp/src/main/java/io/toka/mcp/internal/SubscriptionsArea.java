@@ -1,10 +1,13 @@
 package io.toka.mcp.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.toka.security.SecurityContext;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.servlet.AsyncContext;
@@ -13,7 +16,9 @@ import javax.servlet.AsyncListener;
 
 /**
  * {@code subscriptions/listen} (2026-07-28): a long-lived SSE answer carrying the change notifications the client
- * opted in to. Toka honours {@code toolsListChanged}; other kinds are left out of the acknowledgement. Every message
+ * opted in to. Toka honours {@code toolsListChanged} and {@code resourceSubscriptions} (event-log URIs the caller
+ * may read, told by {@link ResourceWatch}); other kinds, and URIs it cannot read or that do not exist, are left out
+ * of the acknowledgement. Every message
  * carries the listen request's id as {@code io.modelcontextprotocol/subscriptionId}. A stream ends when the client
  * closes it, when its token stops being usable, or, with a final result, when the endpoint stops.
  */
@@ -24,13 +29,15 @@ final class SubscriptionsArea implements McpArea {
         final SecurityContext caller;
         final JsonNode id;
         final boolean tools;
+        final List<EventUri> resources;
         final SseChannel channel;
         volatile Object toolsSeen;
 
-        Listen(SecurityContext caller, JsonNode id, boolean tools) {
+        Listen(SecurityContext caller, JsonNode id, boolean tools, List<EventUri> resources) {
             this.caller = caller;
             this.id = id;
             this.tools = tools;
+            this.resources = List.copyOf(resources);
             this.channel = new SseChannel("l", null, () -> end(false));
         }
 
@@ -96,7 +103,8 @@ final class SubscriptionsArea implements McpArea {
         }
         JsonNode toolsFlag = filter.get("toolsListChanged");
         boolean tools = toolsFlag != null && toolsFlag.isBoolean() && toolsFlag.booleanValue();
-        Listen l = new Listen(call.caller, call.id(), tools);
+        List<EventUri> resources = resources(filter.get("resourceSubscriptions"), call.caller);
+        Listen l = new Listen(call.caller, call.id(), tools, resources);
         if (tools) {
             l.toolsSeen = catalog.view(call.caller).fingerprint();
         }
@@ -117,9 +125,40 @@ final class SubscriptionsArea implements McpArea {
         if (tools) {
             agreed.put("toolsListChanged", true);
         }
+        if (filter.has("resourceSubscriptions")) {
+            ArrayNode uris = agreed.putArray("resourceSubscriptions");
+            resources.forEach(u -> uris.add(u.uri()));
+        }
         l.send("notifications/subscriptions/acknowledged", ack);
         monitor.watch(l.channel, call.caller, () -> l.end(false));
         return MethodTable.DETACHED;
+    }
+
+    /** The event-log URIs of {@code resourceSubscriptions} the caller may read; others are left out. */
+    private static List<EventUri> resources(JsonNode uris, SecurityContext caller) throws RpcException {
+        if (uris == null || uris.isNull()) {
+            return List.of();
+        }
+        if (!uris.isArray() || uris.size() > ResourcesArea.MAX_SUBSCRIPTIONS) {
+            throw RpcException.invalidParams("Invalid params: \"resourceSubscriptions\" must be an array of at most "
+                    + ResourcesArea.MAX_SUBSCRIPTIONS + " resource URIs");
+        }
+        Map<String, EventUri> out = new LinkedHashMap<>();
+        for (JsonNode u : uris) {
+            if (!u.isTextual()) {
+                throw RpcException.invalidParams("Invalid params: \"resourceSubscriptions\" holds URIs (strings)");
+            }
+            try {
+                EventUri e = EventResource.resolve(u.textValue(), caller, "event.subscribe");
+                if (e != null) {
+                    out.putIfAbsent(e.uri(), e);
+                }
+            } catch (EventUri.BadQuery bad) {
+                throw RpcException.invalidParams("Invalid params: " + JsonRpc.clip(u.textValue(), 128) + ": "
+                        + bad.getMessage());
+            }
+        }
+        return List.copyOf(out.values());
     }
 
     /** The container ended the stream (the client went away, an error): forget the subscription. */

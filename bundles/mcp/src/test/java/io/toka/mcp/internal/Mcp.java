@@ -42,6 +42,7 @@ final class Mcp implements AutoCloseable {
 
     final TestTokens tokens;
     final FakeRegistry registry = new FakeRegistry();
+    final FakeEvents events = new FakeEvents();
     final TestClock clock = new TestClock();
     final McpServer server;
     final String admin;
@@ -57,7 +58,8 @@ final class Mcp implements AutoCloseable {
     Mcp(Path dir, Map<String, Object> overrides, long requestLimit) {
         tokens = new TestTokens(dir);
         server = new McpServer(McpSettings.from(config(overrides)), tokens.service(),
-                new FakeRateLimiter(requestLimit), tokens.audit::add, registry, "9.9.9-test", clock, false);
+                new FakeRateLimiter(requestLimit), tokens.audit::add, registry, events, events, "9.9.9-test", clock,
+                false);
         registry.listeners.add(server.listener());
         admin = tokens.issue("admin-client", "*");
     }

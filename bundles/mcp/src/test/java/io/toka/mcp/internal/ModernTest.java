@@ -44,7 +44,8 @@ class ModernTest {
         assertThat(result.get("resultType").asText()).isEqualTo("complete");
         assertThat(result.get("supportedVersions").toString())
                 .isEqualTo("[\"2026-07-28\",\"2025-11-25\",\"2025-06-18\",\"2025-03-26\"]");
-        assertThat(result.get("capabilities").toString()).isEqualTo("{\"tools\":{\"listChanged\":true},\"logging\":{}}");
+        assertThat(result.get("capabilities").toString()).isEqualTo("{\"tools\":{\"listChanged\":true},\"logging\":{},"
+                + "\"resources\":{\"subscribe\":true}}");
         assertThat(result.at("/_meta/io.modelcontextprotocol~1serverInfo/name").asText()).isEqualTo("toka");
         assertThat(result.get("ttlMs").asLong()).isPositive();
         assertThat(result.get("cacheScope").asText()).isEqualTo("public");

@@ -52,10 +52,10 @@ class SessionTest {
     }
 
     @Test
-    void initializeAdvertisesToolsWithListChangedAndLoggingOnly() {
+    void initializeAdvertisesToolsLoggingAndSubscribableResources() {
         JsonNode result = initialize("2025-11-25");
         assertThat(result.get("capabilities").toString())
-                .isEqualTo("{\"tools\":{\"listChanged\":true},\"logging\":{}}");
+                .isEqualTo("{\"tools\":{\"listChanged\":true},\"logging\":{},\"resources\":{\"subscribe\":true}}");
         assertThat(result.at("/serverInfo/name").asText()).isEqualTo("toka");
         assertThat(result.at("/serverInfo/version").asText()).isEqualTo("9.9.9-test");
         assertThat(initialize("2025-03-26").at("/serverInfo/title").isMissingNode())

@@ -319,6 +319,7 @@ class StreamingTest {
     void aSubscriptionWithoutToolsListChangedHearsNoToolChanges() throws Exception {
         Mcp.Req listen = mcp.modern(1, "subscriptions/listen", "\"notifications\":{}", null);
         FakeResponse stream = listen.send();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !stream.events().isEmpty());
         assertThat(stream.events().get(0).at("/params/notifications").toString()).isEqualTo("{}");
         // a session's stream is the witness that the fanout has run
         String id = mcp.initialize(mcp.admin, "2025-11-25");
