@@ -37,6 +37,7 @@ final class McpServer implements McpSessions, AutoCloseable {
     private final McpServlet servlet;
     private final ResourceMetadata resourceMetadata;
     private final ResourceWatch resourceWatch;
+    private final ServerToolSet serverTools = new ServerToolSet();
     private final SseWriters writers = new SseWriters(SseWriters.DEFAULT_CAPACITY);
 
     McpServer(McpSettings settings, TokenService tokens, RateLimiter limiter, AuditLog audit, ToolRegistry registry,
@@ -51,14 +52,15 @@ final class McpServer implements McpSessions, AutoCloseable {
         Answers answers = new Answers(settings.maxBodyBytes());
         OriginGuard guard = new OriginGuard(settings.allowedOrigins());
         this.sessions = new SessionRegistry(settings.sessionIdle(), settings.maxSessionsPerSubject(), clock);
-        ToolCatalog catalog = new ToolCatalog(registry);
+        ToolCatalog catalog = new ToolCatalog(registry, serverTools);
         this.subscriptions = new SubscriptionsArea(catalog, monitor, serverInfo, writers);
         List<McpArea> areas = List.of(
                 new LifecycleArea(versions, sessions, serverInfo, s -> {
                     s.toolsSeen(catalog.view(s.caller()).fingerprint());
                     monitor.watch(s.stream, s.caller(), () -> sessions.close(s.id));
                 }),
-                new ToolsArea(registry, catalog, inFlight, settings.pageSize(), settings.listTtl().toMillis()),
+                new ToolsArea(registry, serverTools, catalog, inFlight, settings.pageSize(),
+                        settings.listTtl().toMillis()),
                 new LoggingArea(),
                 new CancellationArea(inFlight),
                 new ResourcesArea(new EventResource(events), settings.listTtl().toMillis()),
@@ -97,6 +99,23 @@ final class McpServer implements McpSessions, AutoCloseable {
 
     ToolRegistryListener listener() {
         return fanout;
+    }
+
+    /** A source of server tools came (the service it fronts is there): clients are told their tools changed. */
+    void addServerTools(ServerTools source) {
+        serverTools.add(source);
+        fanout.toolsChanged(names(source));
+    }
+
+    void removeServerTools(ServerTools source) {
+        serverTools.remove(source);
+        fanout.toolsChanged(names(source));
+    }
+
+    private static java.util.Set<String> names(ServerTools source) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        source.tools().forEach(t -> names.add(t.descriptor().name()));
+        return names;
     }
 
     SessionRegistry sessions() {

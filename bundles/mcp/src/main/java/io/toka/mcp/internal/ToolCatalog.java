@@ -1,6 +1,7 @@
 package io.toka.mcp.internal;
 
 import io.toka.runtime.registry.RegisteredTool;
+import io.toka.runtime.registry.ToolProvider;
 import io.toka.runtime.registry.ToolRegistry;
 import io.toka.security.Permissions;
 import io.toka.security.SecurityContext;
@@ -8,6 +9,7 @@ import io.toka.security.TokenClaims;
 import io.toka.tool.ToolDescriptor;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,7 +59,11 @@ final class ToolCatalog {
         }
     }
 
+    /** The provider named in the {@code _meta} of server tools. */
+    private static final ToolProvider SERVER = new ToolProvider(0, 0, 0, "io.toka.mcp", "");
+
     private final ToolRegistry registry;
+    private final ServerToolSet serverTools;
     private final AtomicLong generation = new AtomicLong();
     private final Map<List<String>, View> views = new ConcurrentHashMap<>();
     private final Map<String, ToolJson.Rendered> rendered = new ConcurrentHashMap<>();
@@ -65,7 +71,12 @@ final class ToolCatalog {
     private final Object renderLock = new Object();
 
     ToolCatalog(ToolRegistry registry) {
+        this(registry, new ServerToolSet());
+    }
+
+    ToolCatalog(ToolRegistry registry, ServerToolSet serverTools) {
         this.registry = registry;
+        this.serverTools = serverTools;
     }
 
     /** The registry changed: every view is recomputed on its next use; renderings of removed tools are dropped. */
@@ -73,7 +84,9 @@ final class ToolCatalog {
         synchronized (renderLock) {
             generation.incrementAndGet();
             views.clear();
-            rendered.keySet().retainAll(Set.copyOf(registry.names()));
+            Set<String> names = new HashSet<>(registry.names());
+            serverTools.all().forEach(t -> names.add(t.descriptor().name()));
+            rendered.keySet().retainAll(names);
         }
     }
 
@@ -111,8 +124,21 @@ final class ToolCatalog {
     private View compute(SecurityContext caller, long g) {
         List<ToolJson.Rendered> tools = new ArrayList<>();
         List<ToolDescriptor> fingerprint = new ArrayList<>();
+        Set<String> own = new HashSet<>();
+        for (ServerTool t : serverTools.all()) {
+            own.add(t.descriptor().name());
+            if (!t.visible(caller)) {
+                continue;
+            }
+            ToolJson.Rendered r = rendered(new RegisteredTool(t.descriptor(), SERVER, List.of()), g);
+            if (r != null) {
+                tools.add(r);
+                fingerprint.add(t.descriptor());
+            }
+        }
         for (RegisteredTool t : registry.list()) {
-            if (!visible(caller, t.descriptor())) {
+            // a server tool's name is its own: a registry tool of the same name is not reachable over MCP
+            if (own.contains(t.name()) || !visible(caller, t.descriptor())) {
                 continue;
             }
             ToolJson.Rendered r = rendered(t, g);

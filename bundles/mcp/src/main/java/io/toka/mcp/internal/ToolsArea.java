@@ -24,13 +24,16 @@ import java.util.Map;
 final class ToolsArea implements McpArea {
 
     private final ToolRegistry registry;
+    private final ServerToolSet serverTools;
     private final ToolCatalog catalog;
     private final InFlight inFlight;
     private final int pageSize;
     private final long listTtlMillis;
 
-    ToolsArea(ToolRegistry registry, ToolCatalog catalog, InFlight inFlight, int pageSize, long listTtlMillis) {
+    ToolsArea(ToolRegistry registry, ServerToolSet serverTools, ToolCatalog catalog, InFlight inFlight, int pageSize,
+            long listTtlMillis) {
         this.registry = registry;
+        this.serverTools = serverTools;
         this.catalog = catalog;
         this.inFlight = inFlight;
         this.pageSize = pageSize;
@@ -85,8 +88,18 @@ final class ToolsArea implements McpArea {
             call.reply.onLost(() -> signal.cancel("the client closed the request's stream"));
         }
         try {
-            ToolCallResult r = registry.invoke(name, arguments, call.caller,
-                    new CallOptions(CallNotifier.of(call, name), signal));
+            CallOptions options = new CallOptions(CallNotifier.of(call, name), signal);
+            ServerTool own = serverTools.find(name);
+            ToolCallResult r;
+            if (own != null) {
+                call.caller.checkLive();
+                if (!own.visible(call.caller)) {
+                    throw unknownTool(name);
+                }
+                r = own.call(arguments, call.caller, options);
+            } else {
+                r = registry.invoke(name, arguments, call.caller, options);
+            }
             if (signal.isCancelled()) {
                 // the cancellation utility: the receiver does not respond to a cancelled request
                 return MethodTable.NO_RESPONSE;
