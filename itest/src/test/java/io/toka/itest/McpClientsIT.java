@@ -232,6 +232,104 @@ public class McpClientsIT {
         }
     }
 
+    // ------------------------------------------------------------------ the event log as resources, agents as tools
+
+    @Test
+    public void sdkReadsTheEventLogAsAResourceAfterACall() throws Exception {
+        String token = toka.mintToken("mcp-events", List.of("tool:invoke:hello", "event:read"), 600);
+        Sdk sdk = sdk(token);
+        try (McpSyncClient client = sdk.client) {
+            McpSchema.InitializeResult init = client.initialize();
+            assertNotNull("the server offers resources", init.capabilities().resources());
+            assertEquals(Boolean.TRUE, init.capabilities().resources().subscribe());
+            List<McpSchema.ResourceTemplate> templates = client.listResourceTemplates().resourceTemplates();
+            assertTrue(String.valueOf(templates), templates.stream()
+                    .anyMatch(t -> t.uriTemplate().equals("toka://events{?kind,subject,limit}")));
+            assertTrue(client.listResources().resources().stream().anyMatch(r -> r.uri().equals("toka://events")));
+
+            McpSchema.CallToolResult r = client.callTool(new McpSchema.CallToolRequest("hello", Map.of("name", "sdk")));
+            assertFalse(String.valueOf(r), Boolean.TRUE.equals(r.isError()));
+            String uri = "toka://events?kind=tool.invoked&subject=mcp-events&limit=5";
+            // events are written by a batched group commit: the call's event shows up shortly after its answer
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    !eventsIn(client.readResource(new McpSchema.ReadResourceRequest(uri))).isEmpty());
+            McpSchema.ReadResourceResult read = client.readResource(new McpSchema.ReadResourceRequest(uri));
+            McpSchema.TextResourceContents text = (McpSchema.TextResourceContents) read.contents().get(0);
+            assertEquals(uri, text.uri());
+            assertEquals("application/json", text.mimeType());
+            JsonNode events = eventsIn(read);
+            JsonNode last = events.get(events.size() - 1);
+            assertEquals(last.toString(), "tool.invoked", last.get("kind").asText());
+            assertEquals(last.toString(), "hello", last.at("/payload/tool").asText());
+
+            McpError bad = expectError(() -> client.readResource(new McpSchema.ReadResourceRequest(
+                    "toka://events?limit=9999")));
+            assertEquals(bad.toString(), -32602, (long) bad.getJsonRpcError().code());
+        }
+    }
+
+    @Test
+    public void aTokenWithoutEventReadFindsNoEventLog() throws Exception {
+        Sdk sdk = sdk(toka.mintToken("mcp-no-events", List.of("tool:invoke:hello"), 600));
+        try (McpSyncClient client = sdk.client) {
+            client.initialize();
+            assertTrue(client.listResourceTemplates().resourceTemplates().isEmpty());
+            McpError denied = expectError(() -> client.readResource(new McpSchema.ReadResourceRequest(
+                    "toka://events?kind=tool.invoked")));
+            McpError unknown = expectError(() -> client.readResource(new McpSchema.ReadResourceRequest(
+                    "toka://nothing-here")));
+            assertEquals("the same answer as for a resource that does not exist", unknown.getJsonRpcError().toString()
+                    .replace("toka://nothing-here", "<uri>"), denied.getJsonRpcError().toString()
+                    .replace("toka://events?kind=tool.invoked", "<uri>"));
+            assertEquals(-32002L, (long) denied.getJsonRpcError().code());
+        }
+    }
+
+    @Test
+    public void sdkHearsAnUpdateOfASubscribedEventQuery() throws Exception {
+        String token = toka.mintToken("mcp-watch", List.of("tool:invoke:hello", "event:read"), 600);
+        List<List<McpSchema.ResourceContents>> updates = new CopyOnWriteArrayList<>();
+        Sdk sdk = sdk(token, spec -> spec.resourcesUpdateConsumer(updates::add));
+        try (McpSyncClient client = sdk.client) {
+            client.initialize();
+            String uri = "toka://events?kind=tool.invoked&subject=mcp-watch";
+            client.subscribeResource(new McpSchema.SubscribeRequest(uri));
+            client.callTool(new McpSchema.CallToolRequest("hello", Map.of("name", "sdk")));
+            // the SDK reads the resource again when told it was updated, and hands over what it read
+            await().atMost(Duration.ofSeconds(20)).until(() -> !updates.isEmpty());
+            McpSchema.TextResourceContents text = (McpSchema.TextResourceContents) updates.get(0).get(0);
+            assertEquals(uri, text.uri());
+            assertTrue(text.text(), text.text().contains("\"tool\":\"hello\""));
+        }
+    }
+
+    @Test
+    public void theAgentToolsAreSeenOnlyWithAgentPermissions() throws Exception {
+        Sdk admin = sdk(toka.adminToken());
+        try (McpSyncClient client = admin.client) {
+            client.initialize();
+            Set<String> names = names(client.listTools());
+            assertTrue(names.toString(), names.containsAll(Set.of("toka-agents-list", "toka-agent-run")));
+            McpSchema.CallToolResult list = client.callTool(new McpSchema.CallToolRequest("toka-agents-list",
+                    Map.of()));
+            assertFalse(String.valueOf(list), Boolean.TRUE.equals(list.isError()));
+            assertNotNull(String.valueOf(list), list.structuredContent());
+        }
+        Sdk narrow = sdk(toka.mintToken("mcp-no-agents", List.of("tool:invoke:*"), 600));
+        try (McpSyncClient client = narrow.client) {
+            client.initialize();
+            Set<String> names = names(client.listTools());
+            assertFalse(names.toString(), names.contains("toka-agents-list") || names.contains("toka-agent-run"));
+            assertEquals("an agent tool without agent:run looks like no tool", failureOf(client, "no-such-tool",
+                    Map.of()), failureOf(client, "toka-agent-run", Map.of("agent", "anything")));
+        }
+        Sdk reader = sdk(toka.mintToken("mcp-agent-reader", List.of("agent:read"), 600));
+        try (McpSyncClient client = reader.client) {
+            client.initialize();
+            assertEquals(Set.of("toka-agents-list"), names(client.listTools()));
+        }
+    }
+
     @Test
     public void aTokenForHelloSeesOnlyHelloAndCountdownLooksLikeNoTool() throws Exception {
         String token = toka.mintToken("mcp-hello-only", List.of("tool:invoke:hello"), 600);
@@ -543,6 +641,24 @@ public class McpClientsIT {
         more.accept(spec);
         sdk.client = spec.build();
         return sdk;
+    }
+
+    private static JsonNode eventsIn(McpSchema.ReadResourceResult r) {
+        try {
+            return JSON.readTree(((McpSchema.TextResourceContents) r.contents().get(0)).text()).get("events");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static McpError expectError(Runnable call) {
+        try {
+            call.run();
+        } catch (McpError e) {
+            assertNotNull(e.toString(), e.getJsonRpcError());
+            return e;
+        }
+        throw new AssertionError("the request succeeded");
     }
 
     private static Set<String> names(McpSchema.ListToolsResult r) {
