@@ -21,6 +21,8 @@ final class ToolEntry {
     final String bundleVersion;
     final Semaphore permits;
     final AtomicInteger inFlight = new AtomicInteger();
+    /** How quickly its calls finish: whether the next one may run on the caller's thread. */
+    final CallPace pace = new CallPace();
     volatile int ranking;
     volatile boolean retired;
 

@@ -64,7 +64,9 @@ import org.slf4j.LoggerFactory;
  * rebuilt on each service event. There is no other list of tools.
  *
  * <p>Calls run on a bounded pool of registry threads so that the caller can be answered when a tool overruns
- * its timeout, and each tool has its own concurrency cap so that one slow tool cannot take every thread.
+ * its timeout, and each tool has its own concurrency cap so that one slow tool cannot take every thread. A tool whose
+ * recent calls were all quick ({@link CallPace}) runs on the caller's thread instead, timed out by a
+ * {@link DeadlineWatch}; its first slow or timed-out call sends it back to the pool.
  */
 @Component(service = {ToolRegistry.class, ToolLifecycle.class}, configurationPid = ToolRegistryImpl.PID)
 @Designate(ocd = ToolRegistryImpl.Config.class)
@@ -108,6 +110,8 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     private final CallGate gate;
     private final SchemaCompiler schemas;
     private final CallExecutor executor;
+    /** Times out the calls of quick tools, which run on their caller's thread. */
+    private final DeadlineWatch deadlines;
     private final Map<ServiceReference<Tool>, ToolEntry> entries = new ConcurrentHashMap<>();
     /** Name → entries, best first. Replaced wholesale on every service event; readers never lock. */
     private volatile Map<String, List<ToolEntry>> index = Map.of();
@@ -145,6 +149,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         this.gate = gate;
         this.schemas = new SchemaCompiler(new ObjectMapper());
         this.executor = new CallExecutor(config.maxThreads(), "toka-tool-");
+        this.deadlines = new DeadlineWatch("toka-tool-deadlines");
         this.notifier = new ListenerNotifier(context);
         context.addBundleListener(bundleListener);
         this.tracker = new ServiceTracker<>(context, Tool.class, new Customizer());
@@ -158,6 +163,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         notifier.close();
         context.removeBundleListener(bundleListener);
         executor.shutdown();
+        deadlines.shutdown();
         synchronized (changed) {
             changed.notifyAll();
         }
@@ -299,19 +305,27 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             Duration timeout = prepared.descriptor().timeout();
             ToolInvocation invocation = new ToolInvocation(args, caller.subject(), Instant.now().plus(timeout),
                     options.observer());
+            java.util.concurrent.Callable<ToolResult> task = () -> {
+                try {
+                    if (cancellation != null && cancellation.isCancelled()) {
+                        return null; // cancelled before a thread took it: the tool never runs
+                    }
+                    long began = System.nanoTime();
+                    ToolResult r = run(entry, tool, invocation);
+                    entry.pace.finished(System.nanoTime() - began);
+                    return r;
+                } finally {
+                    entry.permits.release();
+                    exit(entry);
+                }
+            };
+            if (entry.pace.inline()) {
+                handedOff = true; // the task exits the entry
+                return runInline(entry, prepared, task, timeout, start, cancellation);
+            }
             CallExecutor.Call<ToolResult> future;
             try {
-                future = executor.submit(() -> {
-                    try {
-                        if (cancellation != null && cancellation.isCancelled()) {
-                            return null; // cancelled before a thread took it: the tool never runs
-                        }
-                        return run(entry, tool, invocation);
-                    } finally {
-                        entry.permits.release();
-                        exit(entry);
-                    }
-                });
+                future = executor.submit(task);
                 handedOff = true;
             } catch (RejectedExecutionException e) {
                 entry.permits.release();
@@ -327,6 +341,35 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                 exit(entry);
             }
         }
+    }
+
+    /**
+     * Runs a quick tool's call on the caller's thread ({@link CallPace}), cancelled by the {@link DeadlineWatch} at
+     * its deadline and by the caller's cancellation signal; a call that outlives its deadline is answered as a
+     * timeout, and the tool's next calls go back to the pool.
+     */
+    private ToolCallResult runInline(ToolEntry entry, Prepared prepared, java.util.concurrent.Callable<ToolResult> task,
+            Duration timeout, long start, CancellationSignal cancellation) {
+        CallExecutor.Call<ToolResult> call = new CallExecutor.Call<>(task);
+        DeadlineWatch.Watch watch = deadlines.arm(call, start + timeout.toNanos());
+        if (cancellation != null) {
+            cancellation.onCancel(call::abandon);
+        }
+        try {
+            call.run();
+        } finally {
+            deadlines.disarm(watch);
+        }
+        if (watch.expired()) {
+            return timedOut(entry, timeout, start);
+        }
+        return await(entry, prepared, call, timeout, start, cancellation);
+    }
+
+    private ToolCallResult timedOut(ToolEntry entry, Duration timeout, long start) {
+        entry.pace.slow();
+        return new ToolCallResult(Status.TIMEOUT, ToolResult.failure("tool '" + entry.name + "' timed out after "
+                + human(timeout)), System.nanoTime() - start, versionOf(entry));
     }
 
     private ToolCallResult await(ToolEntry entry, Prepared prepared, CallExecutor.Call<ToolResult> future,
@@ -349,8 +392,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             return cancelled(entry, start, cancellation);
         } catch (TimeoutException e) {
             future.cancel();
-            return new ToolCallResult(Status.TIMEOUT, ToolResult.failure("tool '" + entry.name + "' timed out after "
-                    + human(timeout)), System.nanoTime() - start, version);
+            return timedOut(entry, timeout, start);
         } catch (InterruptedException e) {
             future.cancel();
             Thread.currentThread().interrupt();

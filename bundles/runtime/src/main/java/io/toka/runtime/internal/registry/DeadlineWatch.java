@@ -1,0 +1,102 @@
+package io.toka.runtime.internal.registry;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Enforces the timeouts of calls that run on their caller's thread (see {@link CallPace}): one daemon thread looks at
+ * the watched calls every {@link #TICK_NANOS} while there are any, and cancels (interrupts) each call whose deadline
+ * has passed, marking its watch {@linkplain Watch#expired() expired} so that the call is answered as a timeout
+ * whatever the tool returns afterwards. It parks while nothing is watched; arming and disarming a watch is a set
+ * insert and removal, no thread hand-off.
+ */
+final class DeadlineWatch {
+
+    /** How often the watch looks at the deadlines while calls are watched: the precision of an inline timeout. */
+    static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+    private final Set<Watch> watched = ConcurrentHashMap.newKeySet();
+    private final Thread thread;
+    private volatile boolean parked;
+    private volatile boolean stopped;
+
+    /** A watched call. */
+    static final class Watch {
+        private final CallExecutor.Call<?> call;
+        private final long deadline;
+        private volatile boolean expired;
+
+        private Watch(CallExecutor.Call<?> call, long deadline) {
+            this.call = call;
+            this.deadline = deadline;
+        }
+
+        /** @return whether the deadline passed while the call ran (it was then cancelled) */
+        boolean expired() {
+            return expired;
+        }
+    }
+
+    DeadlineWatch(String threadName) {
+        thread = new Thread(this::run, threadName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Watches a call until {@link #disarm}.
+     *
+     * @param deadline a {@link System#nanoTime()} value; when it passes, the call is cancelled
+     */
+    Watch arm(CallExecutor.Call<?> call, long deadline) {
+        Watch w = new Watch(call, deadline);
+        watched.add(w);
+        if (parked) {
+            LockSupport.unpark(thread);
+        }
+        return w;
+    }
+
+    /** Stops watching a call (it finished). */
+    void disarm(Watch w) {
+        watched.remove(w);
+    }
+
+    /** Ends the watch thread; watched calls are no longer cancelled at their deadline. */
+    void shutdown() {
+        stopped = true;
+        LockSupport.unpark(thread);
+    }
+
+    /** @return how many calls are watched (for tests) */
+    int size() {
+        return watched.size();
+    }
+
+    private void run() {
+        while (!stopped) {
+            if (watched.isEmpty()) {
+                parked = true;
+                if (watched.isEmpty() && !stopped) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+                continue;
+            }
+            long now = System.nanoTime();
+            long next = now + TICK_NANOS;
+            for (Watch w : watched) {
+                if (now - w.deadline >= 0) {
+                    w.expired = true;
+                    watched.remove(w);
+                    w.call.cancel();
+                } else if (w.deadline - next < 0) {
+                    next = w.deadline;
+                }
+            }
+            LockSupport.parkNanos(this, Math.max(1, next - System.nanoTime()));
+        }
+    }
+}
