@@ -22,9 +22,13 @@ import org.osgi.service.event.EventHandler;
  * {@code seq}, {@code kind}, {@code version}, {@code timestamp} (epoch ms), {@code digest}, {@code payload} (JSON),
  * and {@code agent}/{@code subject} when set.
  *
- * <p>An event is posted only while some {@link EventHandler} subscribes to a topic that can match it ({@code *},
- * {@code toka/*}, {@code toka/event/...}): EventAdmin hands every post to a thread of its own, which costs the tool-call
- * path a handoff per event even when nobody listens.
+ * <p>An event is sent only while some {@link EventHandler} subscribes to a topic that can match it ({@code *},
+ * {@code toka/*}, {@code toka/event/...}). The bridge already runs on a delivery thread of its own (an
+ * {@link EventBus} subscription), in event order, so it delivers with {@link EventAdmin#sendEvent}: {@code postEvent}
+ * would add two thread hand-offs per event (EventAdmin's async queue, then its handler pool), which under load cost
+ * more CPU than the rest of the bridge. A handler slower than EventAdmin's timeout is still cut off by EventAdmin;
+ * one that holds the bridge back makes its subscription queue overflow, and those events are dropped for the bridge
+ * only (and counted), never for the store or other subscribers.
  */
 @Component(immediate = true, service = {})
 public final class EventAdminBridge implements EventSubscriber {
@@ -110,6 +114,6 @@ public final class EventAdminBridge implements EventSubscriber {
         if (e.subject() != null) {
             props.put("subject", e.subject());
         }
-        eventAdmin.postEvent(new org.osgi.service.event.Event(topic(e.kind()), props));
+        eventAdmin.sendEvent(new org.osgi.service.event.Event(topic(e.kind()), props));
     }
 }

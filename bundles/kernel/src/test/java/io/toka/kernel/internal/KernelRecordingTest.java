@@ -336,17 +336,19 @@ class KernelRecordingTest {
     }
 
     @Test
-    void theBridgeRepostsEveryEventOnEventAdmin() {
+    void theBridgeSendsEveryEventOnEventAdminFromItsOwnThread() {
         List<org.osgi.service.event.Event> posted = new CopyOnWriteArrayList<>();
+        List<Thread> senders = new CopyOnWriteArrayList<>();
         EventAdmin admin = new EventAdmin() {
             @Override
             public void postEvent(org.osgi.service.event.Event event) {
-                posted.add(event);
+                throw new AssertionError("the bridge has a delivery thread of its own: it sends, EventAdmin must not queue");
             }
 
             @Override
             public void sendEvent(org.osgi.service.event.Event event) {
-                throw new AssertionError("the bridge must not send synchronously");
+                senders.add(Thread.currentThread());
+                posted.add(event);
             }
         };
         EventAdminBridge bridge = new EventAdminBridge(admin, kernel);
@@ -360,6 +362,7 @@ class KernelRecordingTest {
         Event spawned = kernel.record(new EventPayload.AgentSpawned("p", "c", "alice"), List.of());
         Event error = kernel.record(new EventPayload.SystemError("store", "disk full"), List.of());
         await().atMost(WAIT).until(() -> posted.size() == 2);
+        assertThat(senders).as("delivered off the recording thread").doesNotContain(Thread.currentThread());
         org.osgi.service.event.Event first = posted.get(0);
         assertThat(first.getTopic()).isEqualTo("toka/event/agent/spawned");
         assertThat(first.getProperty("id")).isEqualTo(spawned.id());
