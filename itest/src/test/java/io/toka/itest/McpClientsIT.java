@@ -62,6 +62,8 @@ public class McpClientsIT {
     private static final String HELLO_SDK = "Hello, sdk! (hello 1.0.0)";
 
     private static Distribution toka;
+    private static com.sun.net.httpserver.HttpServer llm;
+    private static final List<String> LLM_REQUESTS = new CopyOnWriteArrayList<>();
 
     @BeforeClass
     public static void startToka() throws Exception {
@@ -69,6 +71,11 @@ public class McpClientsIT {
         Path home = toka.home();
         // each test is one subject making a handful of HTTP requests in a burst: measure the protocol, not the limiter
         Files.writeString(home.resolve("etc/io.toka.ratelimit.cfg"), "\nrequestsPerMinute = 100000\nburst = 10000\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        // the agents' model: a scripted OpenAI-compatible endpoint in this JVM, so toka-agent-run works offline
+        llm = fakeLlm();
+        Files.writeString(home.resolve("etc/io.toka.llm.cfg"), "\nprovider = openai\nbaseUrl = http://127.0.0.1:"
+                + llm.getAddress().getPort() + "\napiKey = itest-key\nmodel = fake-model\n",
                 java.nio.file.StandardOpenOption.APPEND);
         Path deploy = home.resolve("deploy");
         Files.createDirectories(deploy);
@@ -85,6 +92,41 @@ public class McpClientsIT {
         if (toka != null) {
             toka.stop();
         }
+        if (llm != null) {
+            llm.stop(0);
+        }
+    }
+
+    /**
+     * Answers every chat completion with a final answer carrying a success verdict (the agent runtime's format), and
+     * counts the requests.
+     */
+    private static com.sun.net.httpserver.HttpServer fakeLlm() throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            boolean ok = exchange.getRequestURI().getPath().endsWith("/chat/completions")
+                    && "Bearer itest-key".equals(exchange.getRequestHeaders().getFirst("Authorization"));
+            if (ok) {
+                LLM_REQUESTS.add(new String(body, java.nio.charset.StandardCharsets.UTF_8));
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode();
+            out.put("id", "chatcmpl-" + LLM_REQUESTS.size()).put("object", "chat.completion").put("model", "fake-model");
+            com.fasterxml.jackson.databind.node.ObjectNode choice = out.putArray("choices").addObject();
+            choice.put("index", 0).put("finish_reason", "stop");
+            choice.putObject("message").put("role", "assistant")
+                    .put("content", "Done.\n{\"verdict\":\"success\",\"summary\":\"summarised by the fake model\"}");
+            out.putObject("usage").put("prompt_tokens", 50).put("completion_tokens", 10).put("total_tokens", 60);
+            byte[] reply = ok ? JSON.writeValueAsBytes(out)
+                    : "{\"error\":{\"message\":\"not here\"}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(ok ? 200 : 404, reply.length);
+            exchange.getResponseBody().write(reply);
+            exchange.close();
+        });
+        server.start();
+        return server;
     }
 
     // ------------------------------------------------------------------ MCP Java SDK, 2025-11-25
@@ -327,6 +369,28 @@ public class McpClientsIT {
         try (McpSyncClient client = reader.client) {
             client.initialize();
             assertEquals(Set.of("toka-agents-list"), names(client.listTools()));
+        }
+    }
+
+    @Test
+    public void sdkRunsAnAgentThroughTheAgentTool() throws Exception {
+        Sdk sdk = sdk(toka.adminToken());
+        try (McpSyncClient client = sdk.client) {
+            client.initialize();
+            McpSchema.CallToolResult r = client.callTool(McpSchema.CallToolRequest.builder().name("toka-agent-run")
+                    .arguments(Map.of("agent", "workspace-summarizer")).progressToken("agent").build());
+            assertFalse(String.valueOf(r), Boolean.TRUE.equals(r.isError()));
+            assertTrue(text(r), text(r).startsWith("Agent workspace-summarizer completed"));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> structured = (Map<String, Object>) r.structuredContent();
+            assertEquals(String.valueOf(structured), "COMPLETED", structured.get("state"));
+            assertFalse("the agent asked the (fake) model", LLM_REQUESTS.isEmpty());
+            assertTrue("the model saw the agent's task: " + LLM_REQUESTS.get(0),
+                    LLM_REQUESTS.get(0).contains("summary.md"));
+
+            McpSchema.CallToolResult unknown = client.callTool(new McpSchema.CallToolRequest("toka-agent-run",
+                    Map.of("agent", "no-such-agent")));
+            assertEquals(String.valueOf(unknown), Boolean.TRUE, unknown.isError());
         }
     }
 
