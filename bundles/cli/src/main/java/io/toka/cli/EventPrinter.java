@@ -38,6 +38,30 @@ final class EventPrinter {
         throw Context.malformed(request, "an event that is not a JSON object (" + Table.cut(data, 60) + ")");
     }
 
+    /**
+     * An observation's {@code data} is base64 (the kernel carries bytes); when it is UTF-8 text, such as an agent's
+     * progress JSON, the line shows the text. {@code --json} keeps the event as Toka sent it.
+     */
+    private static JsonNode readable(JsonNode payload) {
+        if (payload == null || !payload.path("data").isTextual()) {
+            return payload;
+        }
+        try {
+            byte[] bytes = java.util.Base64.getDecoder().decode(payload.path("data").asText());
+            String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            if (text.chars().anyMatch(ch -> ch < 0x20 && ch != '\n' && ch != '\t')) {
+                return payload;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode copy =
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) payload).deepCopy();
+            copy.put("data", text);
+            return copy;
+        } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException | ClassCastException e) {
+            return payload;
+        }
+    }
+
     void print(JsonNode e) {
         if (json) {
             out.println(e.toString());
@@ -53,7 +77,7 @@ final class EventPrinter {
             if (!subject.isEmpty()) {
                 sb.append("  subject=").append(subject);
             }
-            JsonNode payload = e.get("payload");
+            JsonNode payload = readable(e.get("payload"));
             if (payload != null && !payload.isNull()) {
                 sb.append("  ").append(Table.cut(payload.toString(), 160));
             }

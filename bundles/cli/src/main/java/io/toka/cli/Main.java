@@ -192,7 +192,7 @@ public final class Main {
                     + "unencrypted; use https");
         }
         ObjectMapper mapper = new ObjectMapper();
-        Context c = new Context(new TokaApi(url, token, version(), mapper), mapper, out, err, env, url);
+        Context c = new Context(new TokaApi(url, token, version(), mapper, err), mapper, out, err, env, url);
         return verb.command().run(c, rest);
     }
 

@@ -23,8 +23,12 @@ import java.util.Map;
  */
 final class RegisterCommand {
 
-    /** How often Toka is asked while waiting; it loads a manifest within about 300 ms. */
-    private static final Duration POLL = Duration.ofMillis(200);
+    /**
+     * How soon Toka is asked again while waiting: it loads a manifest within about 300 ms, and each round costs two
+     * requests of the token's rate limit (by default a burst of 10 and 100 a minute), so the pause grows.
+     */
+    private static final Duration FIRST_POLL = Duration.ofMillis(300);
+    private static final Duration MAX_POLL = Duration.ofSeconds(3);
     /** A tool that was live before with the same version: how long to watch for an error in the new copy. */
     private static final Duration SETTLE = Duration.ofSeconds(2);
 
@@ -57,9 +61,10 @@ final class RegisterCommand {
         ToolsDirectory tools = ToolsDirectory.locate(c.env(), c.url());
         // ask Toka first: nothing is copied for a Toka that is down or a token that may not read tools
         c.api().get("/tools/errors");
+        Map<String, String> live = versions(c);
         List<Tool> list = new ArrayList<>();
         for (ManifestSet.Manifest m : manifests) {
-            list.add(new Tool(m, versionOf(c, m.name())));
+            list.add(new Tool(m, live.get(m.name())));
         }
         Instant start = Instant.now();
         for (Tool t : list) {
@@ -79,8 +84,17 @@ final class RegisterCommand {
         }
         Instant copied = Instant.now();
         Instant deadline = copied.plusSeconds(waitSeconds);
+        long pause = FIRST_POLL.toMillis();
         while (true) {
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw CliException.failure("interrupted while waiting for Toka to load the tools");
+            }
+            pause = Math.min(MAX_POLL.toMillis(), pause * 3 / 2);
             Map<Path, List<String>> fresh = freshErrors(c, start);
+            Map<String, String> versions = versions(c);
             boolean pending = false;
             for (Tool t : list) {
                 if (t.outcome != Outcome.PENDING) {
@@ -92,7 +106,7 @@ final class RegisterCommand {
                     t.detail = String.join("; ", problems);
                     continue;
                 }
-                String now = versionOf(c, t.manifest.name());
+                String now = versions.get(t.manifest.name());
                 boolean changed = t.before == null || !t.before.equals(t.manifest.version());
                 if (t.manifest.version().equals(now)
                         && (changed || Duration.between(copied, Instant.now()).compareTo(SETTLE) >= 0)) {
@@ -103,12 +117,6 @@ final class RegisterCommand {
             }
             if (!pending || Instant.now().isAfter(deadline)) {
                 break;
-            }
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw CliException.failure("interrupted while waiting for Toka to load the tools");
             }
         }
         int status = Main.EXIT_OK;
@@ -131,10 +139,13 @@ final class RegisterCommand {
         return status;
     }
 
-    /** The live version of a tool, or null when it is not registered. */
-    private static String versionOf(Context c, String name) throws CliException {
-        JsonNode d = c.api().find("/tools/" + TokaApi.segment(name));
-        return d == null ? null : Context.text(d, "version");
+    /** The live tools' versions by name, in one request. */
+    private static Map<String, String> versions(Context c) throws CliException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (JsonNode t : Context.list(c.api().get("/tools"), "tools", "GET /api/v1/tools")) {
+            out.put(Context.text(t, "name"), Context.text(t, "version"));
+        }
+        return out;
     }
 
     /** The manifest errors Toka recorded since {@code start}, by file. */

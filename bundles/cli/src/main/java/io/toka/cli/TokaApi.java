@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -41,21 +42,27 @@ final class TokaApi {
     static final Duration CALL_TIMEOUT = Duration.ofMinutes(30);
     /** How much of an error body is read. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    /** A GET refused by the rate limit is tried again this often, when Toka asks to wait at most MAX_RETRY_WAIT. */
+    private static final int MAX_RETRIES = 3;
+    private static final long MAX_RETRY_WAIT_SECONDS = 10;
 
     private final URI base;
     private final TokenSource token;
     private final String userAgent;
     private final ObjectMapper mapper;
     private final HttpClient client;
+    private final PrintStream err;
 
     /**
      * @param base Toka's address, e.g. http://127.0.0.1:8181
      * @param token the token, or null to send none (only health answers without one)
      * @param version this client's version, for the User-Agent
      * @param mapper JSON
+     * @param err where a wait for the rate limit is mentioned
      */
-    TokaApi(URI base, TokenSource token, String version, ObjectMapper mapper) {
+    TokaApi(URI base, TokenSource token, String version, ObjectMapper mapper, PrintStream err) {
         this.base = base;
+        this.err = err;
         this.token = token;
         this.userAgent = "toka-cli/" + version;
         this.mapper = mapper;
@@ -85,16 +92,7 @@ final class TokaApi {
      * @throws CliException if the request fails or the answer is not 2xx JSON
      */
     JsonNode get(String path) throws CliException {
-        return json("GET", path, request(path).GET(), REQUEST_TIMEOUT, false);
-    }
-
-    /**
-     * @param path under /api/v1, starting with '/'
-     * @return the JSON answer, or null when Toka answers 404
-     * @throws CliException if the request fails or the answer is neither 404 nor 2xx JSON
-     */
-    JsonNode find(String path) throws CliException {
-        return json("GET", path, request(path).GET(), REQUEST_TIMEOUT, true);
+        return json("GET", path, request(path).GET(), REQUEST_TIMEOUT);
     }
 
     /**
@@ -112,7 +110,7 @@ final class TokaApi {
             throw CliException.failure("cannot write the request as JSON: " + e.getOriginalMessage());
         }
         return json("POST", path, request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)), timeout, false);
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)), timeout);
     }
 
     /**
@@ -161,11 +159,23 @@ final class TokaApi {
         return b;
     }
 
-    private JsonNode json(String method, String path, HttpRequest.Builder b, Duration timeout, boolean notFoundIsNull)
-            throws CliException {
+    private JsonNode json(String method, String path, HttpRequest.Builder b, Duration timeout) throws CliException {
         HttpResponse<byte[]> r = send(method, path, b, timeout, HttpResponse.BodyHandlers.ofByteArray());
-        if (notFoundIsNull && r.statusCode() == 404) {
-            return null;
+        // a GET changes nothing, so one refused by the rate limit can wait its turn; a POST is never repeated
+        for (int retry = 0; r.statusCode() == 429 && method.equals("GET") && retry < MAX_RETRIES; retry++) {
+            long wait = retryAfter(r);
+            if (wait > MAX_RETRY_WAIT_SECONDS) {
+                break;
+            }
+            err.println("toka: Toka's rate limit for this token was reached; trying " + method + " " + path
+                    + " again in " + wait + " s");
+            try {
+                Thread.sleep(wait * 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw CliException.failure("interrupted while waiting for Toka's rate limit");
+            }
+            r = send(method, path, b, timeout, HttpResponse.BodyHandlers.ofByteArray());
         }
         if (r.statusCode() / 100 != 2) {
             throw refusal(method, path, r.statusCode(), r.body(), r.headers().firstValue("Retry-After").orElse(null));
@@ -178,6 +188,15 @@ final class TokaApi {
         } catch (IOException e) {
             throw CliException.failure("Toka's answer to " + method + " " + path + " is not JSON ("
                     + preview(r.body()) + "): is --url Toka's address?");
+        }
+    }
+
+    /** Retry-After in seconds (at least 1), or a wait too long to retry when there is none or it is unreadable. */
+    private static long retryAfter(HttpResponse<?> r) {
+        try {
+            return Math.max(1, Long.parseLong(r.headers().firstValue("Retry-After").orElse("").trim()));
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
         }
     }
 

@@ -115,7 +115,9 @@ class OperateTest {
         toka.on("GET", "/agents/indexer/events", FakeToka.sse(List.of(
                 FakeToka.event(42, "agent.spawned", "indexer", "{\"name\":\"indexer\"}"),
                 ": keep-alive\n\n",
-                FakeToka.event(43, "task.completed", "indexer", "{\"task\":\"index\"}"),
+                FakeToka.event(43, "observation.emitted", "indexer", "{\"agent\":\"indexer\",\"data\":\""
+                        + java.util.Base64.getEncoder().encodeToString("{\"progress\":0.5}".getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8)) + "\"}"),
                 FakeToka.event(44, "agent.terminated", "indexer", "{\"reason\":\"all 2 task(s) succeeded\",\"exitCode\":0}"),
                 FakeToka.event(45, "should.not.print", "indexer", "{}")), true));
         toka.on("GET", "/agents/indexer", FakeToka.json(200, "{\"name\":\"indexer\",\"status\":"
@@ -126,7 +128,8 @@ class OperateTest {
         assertThat(r.status()).isZero();
         assertThat(r.out().lines().toList()).hasSize(5);
         assertThat(r.out()).contains("#42  2026-12-05T08:00:02Z  agent.spawned  agent=indexer  subject=admin  "
-                        + "{\"name\":\"indexer\"}", "agent.terminated", "run r-1 COMPLETED (success): all 2 task(s) succeeded")
+                        + "{\"name\":\"indexer\"}", "{\"agent\":\"indexer\",\"data\":\"{\\\"progress\\\":0.5}\"}",
+                        "agent.terminated", "run r-1 COMPLETED (success): all 2 task(s) succeeded")
                 .doesNotContain("should.not.print");
         assertThat(toka.requests("GET", "/agents/indexer/events").get(0).header("Last-Event-ID")).isEqualTo("41");
         // the events were asked for before the run was started, so none of the run's can be missed

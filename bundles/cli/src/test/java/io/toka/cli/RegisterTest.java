@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code toka tools register}: the copy into Toka's tools directory and its refusals. The fake Toka "loads" what
  * lands in {@code $TOKA_HOME/tools} as Toka's watcher would: a manifest becomes a live tool of its version, or,
- * when it holds the line {@code # BROKEN}, a manifest error stamped with the time it was first seen.
+ * when it holds the line {@code # BROKEN}, a manifest error stamped with the time it was first seen; one holding
+ * {@code # IGNORED} is never loaded.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RegisterTest {
@@ -63,13 +64,16 @@ class RegisterTest {
         tools = Files.createDirectories(home.resolve("tools"));
         src = Files.createDirectories(tmp.resolve("src"));
         toka = new FakeToka();
-        for (String name : List.of("word-count", "hello", "other")) {
-            toka.on("GET", "/tools/" + name, r -> {
+        toka.on("GET", "/tools", r -> {
+            StringBuilder sb = new StringBuilder("{\"tools\":[{\"name\":\"file-reader\",\"version\":\"1.0.0\"}");
+            for (String name : List.of("word-count", "hello", "other")) {
                 String version = loaded(name);
-                return version == null ? FakeToka.problem(404, "Unknown tool", "unknown tool '" + name + "'")
-                        : FakeToka.json(200, "{\"name\":\"" + name + "\",\"version\":\"" + version + "\"}");
-            });
-        }
+                if (version != null) {
+                    sb.append(",{\"name\":\"").append(name).append("\",\"version\":\"").append(version).append("\"}");
+                }
+            }
+            return FakeToka.json(200, sb.append("]}").toString());
+        });
         toka.on("GET", "/tools/errors", r -> {
             StringBuilder sb = new StringBuilder("{\"errors\":[");
             for (Path f : manifests()) {
@@ -101,7 +105,7 @@ class RegisterTest {
             for (Path f : manifests()) {
                 String text = Files.readString(f);
                 Matcher n = NAME.matcher(text);
-                if (n.find() && n.group(1).equals(name) && !text.contains("# BROKEN")) {
+                if (n.find() && n.group(1).equals(name) && !text.contains("# BROKEN") && !text.contains("# IGNORED")) {
                     Matcher v = VERSION.matcher(text);
                     return v.find() ? v.group(1) : "1.0.0";
                 }
@@ -177,9 +181,8 @@ class RegisterTest {
 
     @Test
     void aToolTokaNeverLoadsTimesOut() throws IOException {
-        write("other.tool.yaml", HELLO.replace("name: hello", "name: other"), "rw-r--r--");
+        write("other.tool.yaml", HELLO.replace("name: hello", "name: other") + "# IGNORED\n", "rw-r--r--");
         write("hello.sh", "echo\n", "rwx------");
-        toka.on("GET", "/tools/other", FakeToka.problem(404, "Unknown tool", "unknown tool 'other'"));
         Cli r = register("--wait", "1s");
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.out()).startsWith("other 2.0.0: not live after 1 s").contains("see 'toka tools errors'");

@@ -182,17 +182,35 @@ class ToolsTest {
     }
 
     @Test
-    void aRateLimitSaysWhenToTryAgain() {
-        toka.on("GET", "/tools", new FakeToka.Answer(429, "application/json", "{\"error\":\"Too Many Requests\","
-                + "\"message\":\"Rate limit exceeded. Try again in 7 seconds.\",\"retry_after\":7,\"limit\":100}",
-                null, false, java.util.Map.of("Retry-After", "7")));
-        Cli r = Cli.run(Cli.env(toka), "tools", "list");
-        assertThat(r.status()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("toka: Toka's rate limit for this token was reached (HTTP 429): Rate limit "
+    void aRateLimitedReadWaitsItsTurnAndACallIsNeverRepeated() {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        toka.on("GET", "/tools", r -> calls.getAndIncrement() == 0
+                ? new FakeToka.Answer(429, "application/json", "{\"error\":\"Too Many Requests\",\"message\":"
+                + "\"Rate limit exceeded. Try again in 1 seconds.\",\"retry_after\":1,\"limit\":100}", null, false,
+                java.util.Map.of("Retry-After", "1"))
+                : FakeToka.json(200, "{\"tools\":[" + HELLO + "]}"));
+        Cli read = Cli.run(Cli.env(toka), "tools", "list");
+        assertThat(read.status()).isZero();
+        assertThat(read.out()).contains("hello");
+        assertThat(read.err()).isEqualTo("toka: Toka's rate limit for this token was reached; trying GET /tools again "
+                + "in 1 s\n");
+        assertThat(calls.get()).isEqualTo(2);
+
+        toka.on("POST", "/tools/hello/invoke", new FakeToka.Answer(429, "application/json", "{\"error\":\"Too Many "
+                + "Requests\",\"message\":\"Rate limit exceeded. Try again in 7 seconds.\",\"retry_after\":7,"
+                + "\"limit\":100}", null, false, java.util.Map.of("Retry-After", "7")));
+        Cli call = Cli.run(Cli.env(toka), "tools", "execute", "hello");
+        assertThat(call.status()).isEqualTo(1);
+        assertThat(call.err()).isEqualTo("toka: Toka's rate limit for this token was reached (HTTP 429): Rate limit "
                 + "exceeded. Try again in 7 seconds.\n");
+        assertThat(toka.requests("POST", "/tools/hello/invoke")).hasSize(1);
+
         toka.on("GET", "/tools", new FakeToka.Answer(429, "application/json", "", null, false,
-                java.util.Map.of("Retry-After", "7")));
-        assertThat(Cli.run(Cli.env(toka), "tools", "list").err()).endsWith("(HTTP 429); try again in 7 seconds\n");
+                java.util.Map.of("Retry-After", "60")));
+        Cli tooLong = Cli.run(Cli.env(toka), "tools", "list");
+        assertThat(tooLong.status()).isEqualTo(1);
+        assertThat(tooLong.err()).isEqualTo("toka: Toka's rate limit for this token was reached (HTTP 429); try again "
+                + "in 60 seconds\n");
     }
 
     @Test
