@@ -230,6 +230,19 @@ class ResourcesTest {
                 null).bearer(reader).send().json().at("/error/code").asInt()).isEqualTo(-32602);
     }
 
+    @Test
+    void aListenWhoseTokenIsRevokedEndsBeforeTheNextUpdate() {
+        String token = mcp.tokens.issue("listener", "event:read");
+        Mcp.Req listen = mcp.modern("sub-v", "subscriptions/listen",
+                "\"notifications\":{\"resourceSubscriptions\":[\"toka://events\"]}", null).bearer(token);
+        FakeResponse stream = listen.send();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !stream.events().isEmpty());
+        mcp.tokens.revoke(TransportTest.jti(token));
+        mcp.events.record("tool.invoked", "x", "{}");
+        await("the subscription ends").atMost(Duration.ofSeconds(5)).until(() -> listen.request.async.completed);
+        assertThat(updates(stream)).isEmpty();
+    }
+
     private static List<JsonNode> updates(FakeResponse stream) {
         return stream.events().stream()
                 .filter(e -> e.path("method").asText().equals("notifications/resources/updated")).toList();
