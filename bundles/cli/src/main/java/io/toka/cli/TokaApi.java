@@ -1,5 +1,6 @@
 package io.toka.cli;
 
+import io.toka.client.SseReader;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

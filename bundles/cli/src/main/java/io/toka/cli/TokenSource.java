@@ -1,5 +1,6 @@
 package io.toka.cli;
 
+import io.toka.client.TokenText;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -9,11 +10,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The capability token: from {@code --token-file}, else {@code $TOKA_TOKEN_FILE}, else {@code $TOKA_TOKEN}, else
@@ -93,35 +90,17 @@ record TokenSource(String token, String origin) {
 
     /** The token goes into an HTTP header: only visible ASCII, one line, or a request could be smuggled. */
     private static String check(String token, String where) throws CliException {
-        if (token.isEmpty()) {
-            throw CliException.usage(where + " is empty");
-        }
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            if (c < 0x21 || c > 0x7e) {
-                throw CliException.usage(where + " does not hold one token: it contains "
-                        + (c == '\n' || c == '\r' ? "more than one line" : c == ' ' || c == '\t' ? "white space"
-                        : "a character that cannot go into an HTTP header")
-                        + " (expected a single line such as the content of data/toka/admin.token)");
-            }
+        String problem = TokenText.problem(token, where);
+        if (problem != null) {
+            throw CliException.usage(problem);
         }
         return token;
     }
 
     private static void warnIfShared(Path file, PrintStream err) {
-        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-        if (view == null) {
-            return;
-        }
-        try {
-            Set<PosixFilePermission> p = view.readAttributes().permissions();
-            if (p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ)) {
-                err.println("toka: warning: the token file " + file + " is readable by "
-                        + (p.contains(PosixFilePermission.OTHERS_READ) ? "every user" : "its group") + " (mode "
-                        + PosixFilePermissions.toString(p) + "); run: chmod 600 " + file);
-            }
-        } catch (IOException e) {
-            // the file was just read; the warning is advisory
+        String warning = TokenText.sharedWarning(file);
+        if (warning != null) {
+            err.println("toka: warning: " + warning);
         }
     }
 }

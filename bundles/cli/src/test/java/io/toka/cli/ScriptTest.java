@@ -138,14 +138,15 @@ class ScriptTest {
         assertThat(r.err()).contains("has no bin/java").contains("no Java found");
     }
 
-    /** A runnable jar of this module's classes, with the Jackson jars on its manifest's Class-Path. */
+    /** A runnable jar of this module's classes, with the Jackson jars and the shared client classes on its Class-Path. */
     private static void jar(Path target) throws IOException, URISyntaxException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, Main.class.getName());
         List<Path> deps = new ArrayList<>();
         for (Class<?> c : List.of(ObjectMapper.class, com.fasterxml.jackson.core.JsonFactory.class,
-                com.fasterxml.jackson.annotation.JsonProperty.class, YAMLFactory.class, org.yaml.snakeyaml.Yaml.class)) {
+                com.fasterxml.jackson.annotation.JsonProperty.class, YAMLFactory.class, org.yaml.snakeyaml.Yaml.class,
+                io.toka.client.SseReader.class)) {
             deps.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()));
         }
         manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH,

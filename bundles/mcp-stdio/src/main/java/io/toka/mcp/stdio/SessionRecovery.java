@@ -1,5 +1,6 @@
 package io.toka.mcp.stdio;
 
+import io.toka.client.SseReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;

@@ -1,5 +1,6 @@
 package io.toka.mcp.stdio;
 
+import io.toka.client.TokenText;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -7,11 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Where the bridge gets its capability token: a file ({@code --token-file}, else {@code $TOKA_TOKEN_FILE}), the
@@ -151,36 +148,17 @@ final class TokenSource {
 
     /** The token goes into an HTTP header: only visible ASCII, one line, or a request could be smuggled. */
     private static String check(String token, String where) throws TokenException {
-        if (token.isEmpty()) {
-            throw new TokenException(where + " is empty");
-        }
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            if (c < 0x21 || c > 0x7e) {
-                throw new TokenException(where + " does not hold one token: it contains "
-                        + (c == '\n' || c == '\r' ? "more than one line" : c == ' ' || c == '\t' ? "white space"
-                        : "a character that cannot go into an HTTP header")
-                        + " (expected a single line such as the content of data/toka/admin.token)");
-            }
+        String problem = TokenText.problem(token, where);
+        if (problem != null) {
+            throw new TokenException(problem);
         }
         return token;
     }
 
     private static void warnIfShared(Path file, Log log) {
-        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-        if (view == null) {
-            return;
-        }
-        try {
-            Set<PosixFilePermission> p = view.readAttributes().permissions();
-            if (p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ)) {
-                log.info("warning: the token file " + file + " is readable by "
-                        + (p.contains(PosixFilePermission.OTHERS_READ) ? "every user" : "its group") + " (mode "
-                        + PosixFilePermissions.toString(p) + "); anyone who can read it can act with its "
-                        + "permissions. Run: chmod 600 " + file);
-            }
-        } catch (IOException e) {
-            // the file was just read, so this is unlikely; the warning is advisory
+        String warning = TokenText.sharedWarning(file);
+        if (warning != null) {
+            log.info("warning: " + warning);
         }
     }
 }

@@ -48,7 +48,7 @@ final class BridgeProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code java -cp <classes>:<jackson-core> io.toka.mcp.stdio.Main args} with a clean environment plus {@code env}.
+     * Starts {@code java -cp <classes>:<jackson-core>:<client-support> io.toka.mcp.stdio.Main args} with a clean environment plus {@code env}.
      *
      * @param env environment variables to set (TOKA_* are otherwise removed)
      * @param args the arguments
@@ -58,7 +58,8 @@ final class BridgeProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(java().toString());
         command.add("-cp");
-        command.add(classes() + java.io.File.pathSeparator + jackson());
+        command.add(String.join(java.io.File.pathSeparator, classes().toString(), jackson().toString(),
+                clientSupport().toString()));
         command.add("io.toka.mcp.stdio.Main");
         command.addAll(List.of(args));
         return start(command, env);
@@ -89,6 +90,11 @@ final class BridgeProcess implements AutoCloseable {
     /** The jackson-core jar the bridge's classes were compiled against (the build shades it into the bridge's jar). */
     static Path jackson() {
         return location(com.fasterxml.jackson.core.JsonFactory.class);
+    }
+
+    /** The shared client classes (a directory in the reactor, a jar from the local repository). */
+    static Path clientSupport() {
+        return location(io.toka.client.SseReader.class);
     }
 
     private static Path location(Class<?> type) {

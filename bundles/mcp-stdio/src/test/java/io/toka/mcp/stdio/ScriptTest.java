@@ -125,7 +125,7 @@ class ScriptTest {
         }
     }
 
-    /** A runnable jar of this module's classes and jackson-core's, as the build makes it. */
+    /** A runnable jar of this module's classes, jackson-core's and the shared client classes, as the build makes it. */
     private static void jar(Path target) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -138,15 +138,32 @@ class ScriptTest {
                 Files.copy(p, jar);
                 jar.closeEntry();
             }
-            // jackson-core's classes, as the shade plugin adds them (there relocated)
-            try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(BridgeProcess.jackson()))) {
-                for (JarEntry e; (e = in.getNextJarEntry()) != null; ) {
-                    if (e.getName().endsWith(".class") && !e.getName().endsWith("module-info.class")
-                            && !e.getName().startsWith("META-INF/")) {
-                        jar.putNextEntry(new JarEntry(e.getName()));
-                        in.transferTo(jar);
-                        jar.closeEntry();
-                    }
+            // jackson-core's and the shared client classes, as the shade plugin adds them (jackson there relocated)
+            for (Path dependency : List.of(BridgeProcess.jackson(), BridgeProcess.clientSupport())) {
+                copyClasses(dependency, jar);
+            }
+        }
+    }
+
+    /** Copies the classes of a jar or a class directory into {@code jar}. */
+    private static void copyClasses(Path from, JarOutputStream jar) throws IOException {
+        if (Files.isDirectory(from)) {
+            try (Stream<Path> files = Files.walk(from)) {
+                for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
+                    jar.putNextEntry(new JarEntry(from.relativize(p).toString().replace('\\', '/')));
+                    Files.copy(p, jar);
+                    jar.closeEntry();
+                }
+            }
+            return;
+        }
+        try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(from))) {
+            for (JarEntry e; (e = in.getNextJarEntry()) != null; ) {
+                if (e.getName().endsWith(".class") && !e.getName().endsWith("module-info.class")
+                        && !e.getName().startsWith("META-INF/")) {
+                    jar.putNextEntry(new JarEntry(e.getName()));
+                    in.transferTo(jar);
+                    jar.closeEntry();
                 }
             }
         }

@@ -1,4 +1,4 @@
-package io.toka.mcp.stdio;
+package io.toka.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

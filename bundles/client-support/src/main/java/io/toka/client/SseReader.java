@@ -1,4 +1,4 @@
-package io.toka.mcp.stdio;
+package io.toka.client;
 
 import java.io.BufferedReader;
 import java.io.Closeable;
@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * with CR, LF or CRLF; {@code data} lines of one event are joined with LF; lines starting with ':' are comments
  * (keep-alives); an event ends at a blank line; an unfinished event at the end of the stream is dropped.
  */
-final class SseReader implements Closeable {
+public final class SseReader implements Closeable {
 
     /**
      * One event block.
@@ -22,22 +22,27 @@ final class SseReader implements Closeable {
      * @param data the joined {@code data} lines, empty when there were none
      * @param retryMillis the {@code retry} field, or null
      */
-    record Event(String id, String type, String data, Long retryMillis) {
+    public record Event(String id, String type, String data, Long retryMillis) {
 
         /** @return whether this event carries a message (a priming event or a bare {@code retry} does not) */
-        boolean hasData() {
+        public boolean hasData() {
             return !data.isEmpty();
         }
 
-        /** @return whether the event has the default type, the only one MCP sends JSON-RPC messages in */
-        boolean isMessage() {
+        /** @return whether the event has the default type, "message" (the only one MCP sends JSON-RPC messages in) */
+        public boolean isMessage() {
             return type == null || type.isEmpty() || type.equals("message");
         }
     }
 
     private final BufferedReader reader;
 
-    SseReader(InputStream in) {
+    /**
+     * Reads events from a stream.
+     *
+     * @param in the response body, UTF-8
+     */
+    public SseReader(InputStream in) {
         this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
     }
 
@@ -47,7 +52,7 @@ final class SseReader implements Closeable {
      * @return the event, or null at the end of the stream
      * @throws IOException if reading fails
      */
-    Event next() throws IOException {
+    public Event next() throws IOException {
         String id = null;
         String type = null;
         Long retry = null;
