@@ -34,12 +34,11 @@ class SlowReaderTest {
         mcp = new Mcp(dir);
         String stuck = mcp.initialize(mcp.admin, "2025-11-25");
         String fine = mcp.initialize(mcp.admin, "2025-11-25");
-        Mcp.Req stuckGet = mcp.get().session(stuck);
-        stuckGet.response.stall = release;
-        FakeResponse stuckStream = stuckGet.send();
+        FakeResponse stuckStream = mcp.get().session(stuck).send();
         FakeResponse fineStream = mcp.get().session(fine).send();
-        // the stuck client's writer hangs in its first write (the priming event)
-        await().atMost(Duration.ofSeconds(5)).until(() -> stuckStream.stalled.get() > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !stuckStream.text().isEmpty());
+        // from now on the stuck client reads nothing: every write to its connection blocks
+        stuckStream.stall = release;
 
         for (int i = 1; i <= 3; i++) {
             mcp.registry.tool(FakeRegistry.describe("t" + i).build(), (a, o) -> ToolResult.success(""));
@@ -49,6 +48,7 @@ class SlowReaderTest {
         }
         assertThat(fineStream.events()).allMatch(e -> e.get("method").asText()
                 .equals("notifications/tools/list_changed"));
+        assertThat(stuckStream.stalled.get()).as("the stuck connection's writer is blocked").isPositive();
         // the stuck session's notifications are kept in its log for a resume
         Session stuckSession = mcp.server.sessions().live().stream().filter(s -> s.id.equals(stuck)).findFirst()
                 .orElseThrow();
