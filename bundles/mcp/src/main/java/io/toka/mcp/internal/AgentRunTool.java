@@ -59,7 +59,8 @@ final class AgentRunTool implements ServerTool {
         long start = System.nanoTime();
         Object agentArg = arguments.get("agent");
         if (!(agentArg instanceof String name) || name.isBlank() || arguments.size() != 1) {
-            throw new InvalidArgumentsException(NAME, List.of("it takes one argument, \"agent\": the name of an agent"));
+            throw new InvalidArgumentsException(NAME,
+                    List.of("it takes one argument, \"agent\": the name of an agent"));
         }
         caller.authorize("agent.run:" + name, List.of(RUN));
         if (agents.agent(name).isEmpty()) {

@@ -81,7 +81,8 @@ class ResourcesTest {
             mcp.events.record("agent.spawned", "alice", "{}");
         }
         JsonNode answer = read(reader, "2025-11-25", "toka://events?kind=tool.invoked&limit=50");
-        assertThat(answer.at("/result/contents/0/uri").asText()).isEqualTo("toka://events?kind=tool.invoked&limit=50");
+        assertThat(answer.at("/result/contents/0/uri").asText())
+                .isEqualTo("toka://events?kind=tool.invoked&limit=50");
         JsonNode events = events(answer);
         assertThat(events).hasSize(50);
         assertThat(events).allMatch(e -> e.get("kind").asText().equals("tool.invoked"));
