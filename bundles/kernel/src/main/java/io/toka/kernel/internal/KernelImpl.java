@@ -66,8 +66,12 @@ public final class KernelImpl implements Kernel, EventBus {
     private final Map<String, AgentQueue> queues = new ConcurrentHashMap<>();
     private final BlockingQueue<Posted> posted = new LinkedBlockingQueue<>(POST_CAPACITY);
 
-    /** A posted event, and the commit its poster waits for ({@code null} when nobody waits). */
-    private record Posted(EventPayload payload, java.util.concurrent.CompletableFuture<Boolean> stored) {
+    /**
+     * A posted event, built on the poster's thread (its id, JSON and digest cost CPU that would otherwise run on the
+     * one writer thread, in series with every commit), and the commit its poster waits for ({@code null} when nobody
+     * waits).
+     */
+    private record Posted(Event event, java.util.concurrent.CompletableFuture<Boolean> stored) {
     }
     /** Posted events not yet stored (or given up on), including the batch the writer is storing. */
     private final AtomicLong postPending = new AtomicLong();
@@ -273,12 +277,19 @@ public final class KernelImpl implements Kernel, EventBus {
 
     @Override
     public void post(EventPayload payload) {
-        enqueue(new Posted(payload, null));
+        Event event = created(payload);
+        if (event != null) {
+            enqueue(new Posted(event, null));
+        }
     }
 
     @Override
     public boolean postAndAwait(EventPayload payload, java.time.Duration timeout) throws InterruptedException {
-        Posted p = new Posted(payload, new java.util.concurrent.CompletableFuture<>());
+        Event event = created(payload);
+        if (event == null) {
+            return false;
+        }
+        Posted p = new Posted(event, new java.util.concurrent.CompletableFuture<>());
         enqueue(p);
         try {
             return p.stored().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -289,8 +300,18 @@ public final class KernelImpl implements Kernel, EventBus {
         }
     }
 
+    /** @return the event of a posted payload, or {@code null} (logged) if it is invalid: it is dropped */
+    private static Event created(EventPayload payload) {
+        try {
+            return Events.create(payload, List.of());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Dropping an invalid {} event: {}", payload.kind(), e.getMessage());
+            return null;
+        }
+    }
+
     private void enqueue(Posted entry) {
-        EventPayload payload = entry.payload();
+        Event event = entry.event();
         postPending.incrementAndGet();
         // Back-pressure, never a drop: a full queue makes the poster wait for the writer (group commits of up to
         // POST_BATCH events), so every posted event (tool calls, audit records) is stored, in order.
@@ -305,7 +326,7 @@ public final class KernelImpl implements Kernel, EventBus {
                     waitedMillis += 1000;
                     if (waitedMillis % 10_000 == 0) {
                         LOG.warn("Event writer is {} events behind; a {} event has waited {} s to be queued",
-                                POST_CAPACITY, payload.kind(), waitedMillis / 1000);
+                                POST_CAPACITY, event.kind(), waitedMillis / 1000);
                     }
                 } catch (InterruptedException e) {
                     interrupted = true; // keep the event; restore the flag once it is queued
@@ -337,15 +358,10 @@ public final class KernelImpl implements Kernel, EventBus {
             List<Event> events = new ArrayList<>(batch.size());
             List<java.util.concurrent.CompletableFuture<Boolean>> waiting = new ArrayList<>();
             for (Posted posting : batch) {
-                EventPayload p = posting.payload();
                 if (posting.stored() != null) {
                     waiting.add(posting.stored());
                 }
-                try {
-                    events.add(Events.create(p, List.of()));
-                } catch (IllegalArgumentException e) {
-                    LOG.warn("Dropping an invalid {} event: {}", p.kind(), e.getMessage());
-                }
+                events.add(posting.event());
             }
             batch.clear();
             boolean stored = false;

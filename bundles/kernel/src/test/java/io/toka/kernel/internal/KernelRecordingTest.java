@@ -91,6 +91,21 @@ class KernelRecordingTest {
     }
 
     @Test
+    void anInvalidPostedEventIsDroppedOnThePostersThreadAndTheOthersAreStoredInOrder() throws Exception {
+        String huge = "x".repeat(Events.MAX_PAYLOAD_BYTES + 1);
+        kernel.post(new EventPayload.AuditRecorded("authorize", "allowed", "before", null, null));
+        kernel.post(new EventPayload.AuditRecorded("authorize", "allowed", "too big", null, huge));
+        boolean invalid = kernel.postAndAwait(new EventPayload.ToolInvoked(huge, "1", "s", true, 1),
+                Duration.ofSeconds(10));
+        boolean stored = kernel.postAndAwait(new EventPayload.ToolInvoked("t", "1", "after", true, 1),
+                Duration.ofSeconds(10));
+
+        assertThat(invalid).as("an event that cannot be built is not stored").isFalse();
+        assertThat(stored).isTrue();
+        assertThat(store.all()).extracting(Event::subject).containsExactly("before", "after");
+    }
+
+    @Test
     void postAndAwaitReportsAStoreFailureAtOnce() throws Exception {
         store.fail = true;
         long t0 = System.nanoTime();
