@@ -95,9 +95,21 @@ public final class Events {
             ids.add(p.id());
             digests.add(p.digest());
         }
-        return new Event(0, UUID.randomUUID().toString(), kind, payload.schemaVersion(),
+        return new Event(0, newId(timestamp), kind, payload.schemaVersion(),
                 timestamp.truncatedTo(ChronoUnit.MICROS), ids, digest(json, digests), payload.agent(),
                 payload.subject(), json);
+    }
+
+    /**
+     * A new event id: a time-ordered UUID (version 7, RFC 9562): the event's time in milliseconds, then 74 random
+     * bits from {@link UUID#randomUUID()}'s secure generator. Ids written one after another then sort together, so the
+     * stores' unique index on the id grows at its end (a random UUID dirtied a different index page per event: at 64
+     * events per commit, half of SQLite's commit time went to those pages).
+     */
+    static String newId(Instant time) {
+        UUID random = UUID.randomUUID();
+        long high = (time.toEpochMilli() << 16) | 0x7000L | (random.getMostSignificantBits() & 0x0FFFL);
+        return new UUID(high, random.getLeastSignificantBits()).toString();
     }
 
     /**

@@ -287,4 +287,24 @@ class EventModelTest {
         assertThatThrownBy(() -> EventQuery.after(-1, 10)).isInstanceOf(IllegalArgumentException.class);
         assertThat(EventQuery.after(5, EventQuery.MAX_LIMIT).after()).isEqualTo(5);
     }
+
+    @Test
+    void idsAreTimeOrderedVersion7UuidsWithRandomBits() {
+        Instant t = Instant.now();
+        Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            String id = Events.newId(t);
+            java.util.UUID u = java.util.UUID.fromString(id);
+            assertThat(u.version()).isEqualTo(7);
+            assertThat(u.variant()).isEqualTo(2);
+            assertThat(u.getMostSignificantBits() >>> 16).as("the time in ms").isEqualTo(t.toEpochMilli());
+            ids.add(id);
+        }
+        assertThat(ids).as("the random bits tell ids of one millisecond apart").hasSize(1000);
+        String earlier = Events.newId(t);
+        String later = Events.newId(t.plusMillis(1));
+        assertThat(later.compareTo(earlier)).as("a later id sorts after, as text").isPositive();
+        Event e = Events.create(new EventPayload.AgentResumed("a"), List.of(), t);
+        assertThat(java.util.UUID.fromString(e.id()).getMostSignificantBits() >>> 16).isEqualTo(t.toEpochMilli());
+    }
 }
