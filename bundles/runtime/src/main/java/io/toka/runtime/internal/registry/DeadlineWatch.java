@@ -9,13 +9,15 @@ import java.util.concurrent.locks.LockSupport;
  * Enforces the timeouts of calls that run on their caller's thread (see {@link CallPace}): one daemon thread looks at
  * the watched calls every {@link #TICK_NANOS} while there are any, and cancels (interrupts) each call whose deadline
  * has passed, marking its watch {@linkplain Watch#expired() expired} so that the call is answered as a timeout
- * whatever the tool returns afterwards. It parks while nothing is watched; arming and disarming a watch is a set
- * insert and removal, no thread hand-off.
+ * whatever the tool returns afterwards. It parks after {@link #IDLE_NANOS} with nothing to watch; arming and disarming
+ * a watch is a set insert and removal, no thread hand-off (only the first arm after such a pause wakes the thread).
  */
 final class DeadlineWatch {
 
     /** How often the watch looks at the deadlines while calls are watched: the precision of an inline timeout. */
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How long the watch keeps ticking with nothing to watch before it parks until the next {@link #arm}. */
+    static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Set<Watch> watched = ConcurrentHashMap.newKeySet();
     private final Thread thread;
@@ -76,16 +78,25 @@ final class DeadlineWatch {
     }
 
     private void run() {
+        long emptySince = System.nanoTime();
         while (!stopped) {
+            long now = System.nanoTime();
             if (watched.isEmpty()) {
+                if (now - emptySince < IDLE_NANOS) {
+                    // keep ticking for a while: between the calls of one caller the set is empty for a moment, and
+                    // parking then would make every arm() pay for waking this thread
+                    LockSupport.parkNanos(this, TICK_NANOS);
+                    continue;
+                }
                 parked = true;
                 if (watched.isEmpty() && !stopped) {
                     LockSupport.park(this);
                 }
                 parked = false;
+                emptySince = System.nanoTime();
                 continue;
             }
-            long now = System.nanoTime();
+            emptySince = now;
             long next = now + TICK_NANOS;
             for (Watch w : watched) {
                 if (now - w.deadline >= 0) {
