@@ -249,7 +249,11 @@ public class RestartIT {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
                 http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/api/v1/health")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200
-                        && Files.size(home.resolve("data/toka/admin.token")) > 0);
+                        && Files.size(home.resolve("data/toka/admin.token")) > 0
+                        // each API area is its own servlet, registered as its services arrive: /health can answer
+                        // before /events does (a 404 then), so wait for the area the tests read
+                        && send("GET", "/api/v1/events?limit=1",
+                                Files.readString(home.resolve("data/toka/admin.token")).trim(), null).statusCode() == 200);
     }
 
     /** Stops Karaf and waits until its JVM is gone: bin/karaf refuses to start while the old root instance lives. */
