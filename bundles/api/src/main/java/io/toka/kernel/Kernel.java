@@ -63,4 +63,27 @@ public interface Kernel {
      * @return its description, or empty if none
      */
     Optional<String> takeTask(String agent);
+
+    /**
+     * What the kernel has stored so far, for metrics: every append to the event store goes through the kernel
+     * ({@link #submit}, {@link #record} and the background writer of {@link #post}). Added in 1.2 as a default method,
+     * so other implementations (test fakes) still compile; the default reports nothing.
+     *
+     * @return the counters, never {@code null}
+     */
+    default StoreStatistics storeStatistics() {
+        return new StoreStatistics(0, 0, 0, 0, 0);
+    }
+
+    /**
+     * Event-store appends as the kernel saw them.
+     *
+     * @param events events stored
+     * @param appends calls of {@code EventStore.append} that stored them (a background batch is one append)
+     * @param appendNanos wall time spent in those calls, in nanoseconds
+     * @param failures appends that failed (their events were not stored)
+     * @param pending events posted and not yet stored: queued for the background writer or in its current append
+     */
+    record StoreStatistics(long events, long appends, long appendNanos, long failures, long pending) {
+    }
 }

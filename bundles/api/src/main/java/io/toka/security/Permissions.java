@@ -23,6 +23,11 @@ public final class Permissions {
     public static final String MCP_SESSION_READ = "mcp:session:read";
     /** End an MCP session ({@code toka:mcp-close}). */
     public static final String MCP_SESSION_CLOSE = "mcp:session:close";
+    /**
+     * Scrape the Prometheus metrics at {@code /metrics}: counts and latencies by tool, route, provider and state, and
+     * the JVM's figures (tool names and subjects' activity, never arguments, results or tokens).
+     */
+    public static final String METRICS_READ = "metrics:read";
     /** Everything. */
     public static final String ALL = "*";
 

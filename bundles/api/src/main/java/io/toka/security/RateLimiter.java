@@ -34,4 +34,25 @@ public interface RateLimiter {
      * @return the tighter of the decisions: refused if either bucket refuses (then nothing is taken from the other)
      */
     RateLimitDecision tryAcquireCall(String subject, String tool);
+
+    /**
+     * What the limiter has refused since it started, for metrics. Counting costs one uncontended add per refusal;
+     * an admitted request costs nothing. Added in 1.4 as a default method, so other implementations (test fakes)
+     * still compile; the default reports nothing refused.
+     *
+     * @return the counters, never {@code null}
+     */
+    default Refusals refusals() {
+        return new Refusals(0, 0);
+    }
+
+    /**
+     * Refusals so far.
+     *
+     * @param requests requests refused by a subject's request bucket ({@link #tryAcquire(String)}: REST and MCP)
+     * @param calls tool calls refused by a subject's call or per-tool bucket ({@link #tryAcquireCall},
+     *     {@link #tryAcquire(String, String)})
+     */
+    record Refusals(long requests, long calls) {
+    }
 }

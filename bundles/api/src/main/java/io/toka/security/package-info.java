@@ -8,7 +8,7 @@
  * such as {@code tool:invoke:file-reader} and writes the decision to the audit log.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.toka.security;
 
 import org.osgi.annotation.bundle.Export;

@@ -307,4 +307,27 @@ class EventModelTest {
         Event e = Events.create(new EventPayload.AgentResumed("a"), List.of(), t);
         assertThat(java.util.UUID.fromString(e.id()).getMostSignificantBits() >>> 16).isEqualTo(t.toEpochMilli());
     }
+
+    @Test
+    void idsFromManyThreadsInOneMillisecondAreDistinct() throws Exception {
+        Instant t = Instant.now();
+        Set<String> ids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int n = 0; n < 8; n++) {
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 2000; i++) {
+                        ids.add(Events.newId(t));
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(ids).as("each thread's generator is seeded on its own").hasSize(16000);
+    }
 }
