@@ -302,7 +302,8 @@ public final class AgentsServlet extends ApiServlet {
         }
     }
 
-    private static Map<String, Object> describe(AgentConfig c, Optional<AgentStatus> status) {
+    /** An agent and its latest run, as {@code /agents} and the {@code /watch} stream show it. */
+    static Map<String, Object> describe(AgentConfig c, Optional<AgentStatus> status) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", c.name());
         m.put("version", c.metadata().version());

@@ -1,18 +1,15 @@
 package io.toka.http.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.toka.runtime.registry.InvalidArgumentsException;
 import io.toka.runtime.registry.RegisteredTool;
 import io.toka.runtime.registry.ToolCallResult;
-import io.toka.runtime.registry.ToolProvider;
 import io.toka.runtime.registry.ToolRegistry;
 import io.toka.runtime.registry.UnknownToolException;
 import io.toka.security.Permissions;
 import io.toka.security.RateLimitDecision;
 import io.toka.security.RateLimitExceededException;
-import io.toka.tool.ToolDescriptor;
 import io.toka.tools.external.ExternalTools;
 import io.toka.tools.external.ManifestError;
 import java.io.IOException;
@@ -74,21 +71,14 @@ public final class ToolsServlet extends ApiServlet {
 
     private void list(Exchange x) throws IOException {
         x.caller().authorize("tool.list", READ);
-        x.json(200, Map.of("tools", registry.list().stream().map(this::describe).toList()));
+        x.json(200, Map.of("tools", registry.list().stream().map(t -> ToolJson.describe(t, mapper)).toList()));
     }
 
     private void errors(Exchange x) throws IOException {
         x.caller().authorize("tool.errors", READ);
         ExternalTools external = externalTools;
         List<ManifestError> errors = external == null ? List.of() : external.errors();
-        x.json(200, Map.of("errors", errors.stream().map(e -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("file", e.file());
-            m.put("field", e.field());
-            m.put("problem", e.problem());
-            m.put("at", e.at().toString());
-            return m;
-        }).toList()));
+        x.json(200, Map.of("errors", errors.stream().map(ToolJson::error).toList()));
     }
 
     private void read(Exchange x) throws IOException {
@@ -98,7 +88,7 @@ public final class ToolsServlet extends ApiServlet {
         if (tool == null) {
             x.problem(Problem.unknownTool("unknown tool '" + name + "'"));
         } else {
-            x.json(200, describe(tool));
+            x.json(200, ToolJson.describe(tool, mapper));
         }
     }
 
@@ -153,51 +143,5 @@ public final class ToolsServlet extends ApiServlet {
     @SuppressWarnings("unchecked")
     private Map<String, Object> toMap(JsonNode node) {
         return mapper.convertValue(node, Map.class);
-    }
-
-    private Map<String, Object> describe(RegisteredTool tool) {
-        ToolDescriptor d = tool.descriptor();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", d.name());
-        if (d.title() != null) {
-            m.put("title", d.title());
-        }
-        m.put("version", d.version());
-        m.put("description", d.description());
-        m.put("inputSchema", schemaNode(d.inputSchema()));
-        if (d.outputSchema() != null) {
-            m.put("outputSchema", schemaNode(d.outputSchema()));
-        }
-        m.put("requiredPermissions", List.copyOf(d.requiredPermissions()));
-        Map<String, Object> hints = new LinkedHashMap<>();
-        hints.put("readOnly", d.readOnly());
-        hints.put("destructive", d.destructive());
-        hints.put("idempotent", d.idempotent());
-        hints.put("openWorld", d.openWorld());
-        m.put("hints", hints);
-        m.put("timeoutMs", d.timeout().toMillis());
-        m.put("provider", provider(tool.provider()));
-        m.put("shadowed", tool.shadowed().stream().map(ToolsServlet::provider).toList());
-        return m;
-    }
-
-    private static Map<String, Object> provider(ToolProvider p) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("bundle", p.bundleSymbolicName());
-        m.put("bundleVersion", p.bundleVersion());
-        m.put("serviceId", p.serviceId());
-        m.put("ranking", p.ranking());
-        return m;
-    }
-
-    /** The schema as JSON; a tool with a broken schema still lists, with the text as a string. */
-    private Object schemaNode(String schema) {
-        try {
-            return mapper.readTree(schema);
-        } catch (JsonProcessingException e) {
-            ObjectNode n = mapper.createObjectNode();
-            n.put("invalid", schema);
-            return n;
-        }
     }
 }

@@ -23,6 +23,7 @@ final class FakeRequest extends HttpServletRequestWrapper {
     private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     private final Map<String, Object> attributes = new HashMap<>();
     private final Map<String, String> parameters = new HashMap<>();
+    private final Map<String, String[]> multiParameters = new HashMap<>();
     private byte[] body;
     private ByteArrayInputStream in;
 
@@ -64,6 +65,12 @@ final class FakeRequest extends HttpServletRequestWrapper {
     FakeRequest param(String name, String value) {
         parameters.put(name, value);
         return this;
+    }
+
+    /** A parameter given several times, e.g. {@code ?check=a&check=b}. */
+    FakeRequest params(String name, String... values) {
+        multiParameters.put(name, values.clone());
+        return param(name, values.length == 0 ? null : values[0]);
     }
 
     @Override
@@ -152,6 +159,16 @@ final class FakeRequest extends HttpServletRequestWrapper {
     @Override
     public String getParameter(String name) {
         return parameters.get(name);
+    }
+
+    @Override
+    public String[] getParameterValues(String name) {
+        String[] many = multiParameters.get(name);
+        if (many != null) {
+            return many.clone();
+        }
+        String one = parameters.get(name);
+        return one == null ? null : new String[] {one};
     }
 
     @Override
