@@ -75,6 +75,11 @@ public final class KernelImpl implements Kernel, EventBus {
     }
     /** Posted events not yet stored (or given up on), including the batch the writer is storing. */
     private final AtomicLong postPending = new AtomicLong();
+    /** {@link #storeStatistics()}: one uncontended add each per append. */
+    private final java.util.concurrent.atomic.LongAdder storedEvents = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder appends = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder appendNanos = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder appendFailures = new java.util.concurrent.atomic.LongAdder();
     private final Thread writer;
     private volatile boolean running = true;
     private volatile ServiceRegistration<AuditListener> auditRegistration;
@@ -187,7 +192,7 @@ public final class KernelImpl implements Kernel, EventBus {
             } catch (IllegalArgumentException e) {
                 throw new InvalidOperationException("the operation's event is invalid: " + e.getMessage());
             }
-            Event event = store.append(created);
+            Event event = append(created);
             if (builtIn && op instanceof Operation.ScheduleAgentTask s) {
                 queue.tasks.add(s.task().trim());
                 enqueued = true;
@@ -270,9 +275,52 @@ public final class KernelImpl implements Kernel, EventBus {
 
     @Override
     public Event record(EventPayload payload, List<Event> parents) {
-        Event event = store.append(Events.create(payload, parents == null ? List.of() : parents));
+        Event event = append(Events.create(payload, parents == null ? List.of() : parents));
         bus.publish(event);
         return event;
+    }
+
+    /** Appends one event, counted in {@link #storeStatistics()}. */
+    private Event append(Event event) {
+        long started = System.nanoTime();
+        boolean stored = false;
+        try {
+            Event e = store.append(event);
+            stored = true;
+            return e;
+        } finally {
+            counted(started, stored ? 1 : -1);
+        }
+    }
+
+    /** Appends a batch, counted in {@link #storeStatistics()}. */
+    private List<Event> append(List<Event> events) {
+        long started = System.nanoTime();
+        int stored = -1;
+        try {
+            List<Event> appended = store.append(events);
+            stored = appended.size();
+            return appended;
+        } finally {
+            counted(started, stored);
+        }
+    }
+
+    /** @param stored events stored by the append, or -1 if it failed */
+    private void counted(long started, int stored) {
+        appendNanos.add(System.nanoTime() - started);
+        appends.increment();
+        if (stored < 0) {
+            appendFailures.increment();
+        } else {
+            storedEvents.add(stored);
+        }
+    }
+
+    @Override
+    public StoreStatistics storeStatistics() {
+        return new StoreStatistics(storedEvents.sum(), appends.sum(), appendNanos.sum(), appendFailures.sum(),
+                Math.max(0, postPending.get()));
     }
 
     @Override
@@ -366,7 +414,7 @@ public final class KernelImpl implements Kernel, EventBus {
             batch.clear();
             boolean stored = false;
             try {
-                List<Event> appended = store.append(events);
+                List<Event> appended = append(events);
                 stored = true;
                 waiting.forEach(w -> w.complete(Boolean.TRUE));
                 for (Event e : appended) {

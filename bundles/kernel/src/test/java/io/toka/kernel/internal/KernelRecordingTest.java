@@ -186,6 +186,34 @@ class KernelRecordingTest {
     }
 
     @Test
+    void storeStatisticsCountEventsAppendsFailuresAndWhatIsPending() {
+        assertThat(kernel.storeStatistics()).isEqualTo(new io.toka.kernel.Kernel.StoreStatistics(0, 0, 0, 0, 0));
+        kernel.record(payload(0), List.of());
+        io.toka.kernel.Kernel.StoreStatistics one = kernel.storeStatistics();
+        assertThat(one.events()).isEqualTo(1);
+        assertThat(one.appends()).isEqualTo(1);
+        assertThat(one.appendNanos()).isPositive();
+
+        store.gate = new CountDownLatch(1);
+        for (int i = 1; i <= 5; i++) {
+            kernel.post(payload(i));
+        }
+        await().atMost(WAIT).until(() -> kernel.storeStatistics().pending() == 5);
+        store.gate.countDown();
+        await().atMost(WAIT).until(() -> kernel.storeStatistics().events() == 6);
+        io.toka.kernel.Kernel.StoreStatistics six = kernel.storeStatistics();
+        assertThat(six.pending()).isZero();
+        assertThat(six.appends()).isBetween(2L, 6L); // the writer batches what was queued behind the gate
+        assertThat(six.failures()).isZero();
+
+        store.fail = true;
+        kernel.post(payload(7));
+        await().atMost(WAIT).until(() -> kernel.storeStatistics().failures() == 1);
+        assertThat(kernel.storeStatistics().events()).isEqualTo(6);
+        assertThat(kernel.storeStatistics().pending()).isZero();
+    }
+
+    @Test
     void theWriterSurvivesAStoreFailure() {
         store.fail = true;
         kernel.post(payload(0));

@@ -62,6 +62,9 @@ public final class RateLimiterImpl implements RateLimiter {
     }
 
     private volatile Limits limits;
+    /** {@link #refusals()}: counted only when a request or call is refused. */
+    private final java.util.concurrent.atomic.LongAdder refusedRequests = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder refusedCalls = new java.util.concurrent.atomic.LongAdder();
     private final ScheduledExecutorService sweeper;
 
     @Activate
@@ -118,21 +121,40 @@ public final class RateLimiterImpl implements RateLimiter {
 
     @Override
     public RateLimitDecision tryAcquire(String subject) {
-        return take(limits, "s:" + subject);
+        RateLimitDecision d = take(limits, "s:" + subject);
+        if (!d.allowed()) {
+            refusedRequests.increment();
+        }
+        return d;
     }
 
     @Override
     public Optional<RateLimitDecision> tryAcquire(String subject, String tool) {
         Limits l = limits;
-        return l.perTool() ? Optional.of(take(l, "t:" + subject + "\u0000" + tool, l.toolPerMinute(), l.toolBurst()))
-                : Optional.empty();
+        if (!l.perTool()) {
+            return Optional.empty();
+        }
+        RateLimitDecision d = take(l, "t:" + subject + "\u0000" + tool, l.toolPerMinute(), l.toolBurst());
+        if (!d.allowed()) {
+            refusedCalls.increment();
+        }
+        return Optional.of(d);
+    }
+
+    @Override
+    public Refusals refusals() {
+        return new Refusals(refusedRequests.sum(), refusedCalls.sum());
     }
 
     @Override
     public RateLimitDecision tryAcquireCall(String subject, String tool) {
         Limits l = limits;
         RateLimitDecision calls = take(l, "c:" + subject);
-        if (!calls.allowed() || !l.perTool() || !l.enabled()) {
+        if (!calls.allowed()) {
+            refusedCalls.increment();
+            return calls;
+        }
+        if (!l.perTool() || !l.enabled()) {
             return calls;
         }
         RateLimitDecision perTool = take(l, "t:" + subject + "\u0000" + tool, l.toolPerMinute(), l.toolBurst());
@@ -142,6 +164,7 @@ public final class RateLimiterImpl implements RateLimiter {
             if (b != null) {
                 b.addTokens(1);
             }
+            refusedCalls.increment();
             return perTool;
         }
         return perTool.remaining() < calls.remaining() ? perTool : calls;

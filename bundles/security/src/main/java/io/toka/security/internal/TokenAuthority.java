@@ -75,7 +75,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
     /** Configuration PID. */
     public static final String PID = "io.toka.security";
 
-    static final String DEFAULT_ROLES = "admin=*; manager=tool:read,tool:invoke:*,token:*,key:read,event:read,code:execute:*,execution:read,system:read,mcp:session:*; "
+    static final String DEFAULT_ROLES = "admin=*; manager=tool:read,tool:invoke:*,token:*,key:read,event:read,code:execute:*,execution:read,system:read,metrics:read,mcp:session:*; "
             + "viewer=tool:read,key:read,event:read,execution:read,mcp:session:read";
 
     /** Token and key configuration. */

@@ -184,4 +184,35 @@ class RateLimiterTest {
             assertThat(limiter.tryAcquireCall("agent", "file-reader").allowed()).isTrue();
         }
     }
+
+    @Test
+    void refusalsAreCountedByBucketKindAndAdmissionsAreNot() {
+        RateLimiterImpl limiter = new RateLimiterImpl(1, 2, true, true, false);
+        limiter.tryAcquire("alice");
+        limiter.tryAcquire("alice");
+        assertThat(limiter.refusals()).isEqualTo(new io.toka.security.RateLimiter.Refusals(0, 0));
+
+        limiter.tryAcquire("alice");                 // request bucket empty
+        limiter.tryAcquire("alice");
+        limiter.tryAcquireCall("bob", "t1");         // admitted
+        limiter.tryAcquireCall("bob", "t1");         // admitted (burst 2)
+        limiter.tryAcquireCall("bob", "t1");         // refused by the call bucket
+        limiter.tryAcquireCall("carol", "t1");
+        limiter.tryAcquireCall("carol", "t2");
+        limiter.tryAcquire("dave", "t3");
+        limiter.tryAcquire("dave", "t3");
+        limiter.tryAcquire("dave", "t3");            // refused by the per-tool bucket
+
+        assertThat(limiter.refusals()).isEqualTo(new io.toka.security.RateLimiter.Refusals(2, 2));
+    }
+
+    @Test
+    void aDisabledLimiterRefusesNothing() {
+        RateLimiterImpl limiter = new RateLimiterImpl(1, 1, true, false, false);
+        for (int i = 0; i < 5; i++) {
+            limiter.tryAcquire("alice");
+            limiter.tryAcquireCall("alice", "t");
+        }
+        assertThat(limiter.refusals()).isEqualTo(new io.toka.security.RateLimiter.Refusals(0, 0));
+    }
 }
