@@ -32,4 +32,32 @@ public interface SandboxLauncher {
      * @return the isolation report; never {@code null}
      */
     Isolation isolation();
+
+    /**
+     * What this launcher has run since it started, for metrics. Added in 1.1 as a default method, so other
+     * implementations (test fakes) still compile; the default reports nothing.
+     *
+     * @return the counters, never {@code null}
+     */
+    default Statistics statistics() {
+        return new Statistics(0, 0, 0, java.util.Map.of());
+    }
+
+    /**
+     * Sandboxed runs so far.
+     *
+     * @param runs programs that ran to an outcome (a {@link SandboxResult}), whatever their exit
+     * @param failures of those, runs that did not succeed ({@link SandboxResult#success()} false: a non-zero exit,
+     *     a timeout or a kill by a limit)
+     * @param refused runs that never started ({@link SandboxException}: sandbox required but unavailable, a bad
+     *     request, a launch failure)
+     * @param limitHits runs ended by a limit, by {@link SandboxResult#limitHit()} kind ({@code timeout},
+     *     {@code memory}, {@code cpu}, {@code file-size})
+     */
+    record Statistics(long runs, long failures, long refused, java.util.Map<String, Long> limitHits) {
+        /** Copies the map. */
+        public Statistics {
+            limitHits = java.util.Map.copyOf(limitHits);
+        }
+    }
 }

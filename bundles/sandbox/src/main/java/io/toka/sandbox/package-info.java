@@ -7,7 +7,7 @@
  * can enforce is probed once at startup and reported as an {@link io.toka.sandbox.Isolation}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.toka.sandbox;
 
 import org.osgi.annotation.bundle.Export;

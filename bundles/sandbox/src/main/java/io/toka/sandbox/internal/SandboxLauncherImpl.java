@@ -126,6 +126,12 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
     private final ExecutorService io;
     /** Run ids continue from the clock so that a restarted component in the same JVM never reuses a name. */
     private final AtomicLong runs = new AtomicLong(System.currentTimeMillis() * 1000);
+    /** {@link #statistics()}. */
+    private final java.util.concurrent.atomic.LongAdder completedRuns = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder failedRuns = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder refusedRuns = new java.util.concurrent.atomic.LongAdder();
+    private final Map<String, java.util.concurrent.atomic.LongAdder> limitHits =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicBoolean degradedWarned = new AtomicBoolean();
     private final long jvmPid = ProcessHandle.current().pid();
 
@@ -265,6 +271,31 @@ public final class SandboxLauncherImpl implements SandboxLauncher {
 
     @Override
     public SandboxResult run(SandboxRequest request) throws SandboxException, InterruptedException {
+        SandboxResult result;
+        try {
+            result = launch(request);
+        } catch (SandboxException e) {
+            refusedRuns.increment();
+            throw e;
+        }
+        completedRuns.increment();
+        if (!result.success()) {
+            failedRuns.increment();
+        }
+        if (result.limitHit() != null) {
+            limitHits.computeIfAbsent(result.limitHit(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
+        }
+        return result;
+    }
+
+    @Override
+    public Statistics statistics() {
+        Map<String, Long> hits = new java.util.TreeMap<>();
+        limitHits.forEach((kind, n) -> hits.put(kind, n.sum()));
+        return new Statistics(completedRuns.sum(), failedRuns.sum(), refusedRuns.sum(), hits);
+    }
+
+    private SandboxResult launch(SandboxRequest request) throws SandboxException, InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }

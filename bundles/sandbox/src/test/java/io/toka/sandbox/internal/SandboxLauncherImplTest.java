@@ -240,6 +240,28 @@ class SandboxLauncherImplTest {
     }
 
     @Test
+    void statisticsCountRunsFailuresRefusalsAndLimitHitsByKind() throws Exception {
+        SandboxLauncherImpl own = SandboxLauncherImpl.withDefaults(workRoot, true);
+        try {
+            assertThat(own.statistics().runs()).isZero();
+            assertThat(own.run(py("print('ok')").build()).success()).isTrue();
+            assertThat(own.run(py("import sys; sys.exit(3)").build()).exitCode()).isEqualTo(3);
+            assertThat(own.run(py("while True: pass").limits(limits().withTimeout(Duration.ofMillis(500))).build())
+                    .limitHit()).isEqualTo("timeout");
+            assertThatThrownBy(() -> own.run(SandboxRequest.builder("relative/python").build()))
+                    .isInstanceOf(SandboxException.class);
+
+            io.toka.sandbox.SandboxLauncher.Statistics s = own.statistics();
+            assertThat(s.runs()).isEqualTo(3);
+            assertThat(s.failures()).isEqualTo(2);
+            assertThat(s.refused()).isEqualTo(1);
+            assertThat(s.limitHits()).containsExactly(java.util.Map.entry("timeout", 1L));
+        } finally {
+            own.close();
+        }
+    }
+
+    @Test
     void busyLoopIsKilledAtTheTimeout() throws Exception {
         long start = System.nanoTime();
         SandboxResult r = run(py("while True: pass").limits(limits().withTimeout(Duration.ofSeconds(1))));
