@@ -13,13 +13,24 @@ import java.util.stream.Collectors;
  * @param outputTokens reply tokens
  * @param provider {@code anthropic} or {@code openai}
  * @param model the model that answered
- * @param durationMs wall time, retries included
+ * @param durationMs wall time of the whole call: the queue wait and retries included
+ * @param queueWaitMs of {@code durationMs}, the time the request waited in the gateway's queue for a free slot of
+ *     the provider (since 1.1.0; 0 from gateways that do not queue)
  */
 public record LlmResponse(List<ContentBlock> content, String stopReason, long inputTokens, long outputTokens,
-        String provider, String model, long durationMs) {
+        String provider, String model, long durationMs, long queueWaitMs) {
 
     public LlmResponse {
         content = List.copyOf(content);
+        if (queueWaitMs < 0) {
+            throw new IllegalArgumentException("queueWaitMs must not be negative, not " + queueWaitMs);
+        }
+    }
+
+    /** A reply that did not queue (the 1.0.0 constructor). */
+    public LlmResponse(List<ContentBlock> content, String stopReason, long inputTokens, long outputTokens,
+            String provider, String model, long durationMs) {
+        this(content, stopReason, inputTokens, outputTokens, provider, model, durationMs, 0);
     }
 
     /** The text blocks joined by newlines; empty if there are none. */

@@ -8,7 +8,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * here": the original environment variable is used, then the built-in default.
  */
 @ObjectClassDefinition(name = "Toka LLM gateway",
-        description = "Which language model Toka asks, with which key, and how hard: rate limit, timeout, retries.")
+        description = "Which language model Toka asks, with which key, and how hard: rate limit, timeout, retries, "
+                + "concurrent calls and their order.")
 public @interface LlmConfig {
 
     @AttributeDefinition(name = "Provider",
@@ -54,6 +55,18 @@ public @interface LlmConfig {
     @AttributeDefinition(name = "Retry maximum (ms)",
             description = "Longest wait before a retry, also the cap on a provider's Retry-After.")
     long retryMaxMillis() default 60000;
+
+    @AttributeDefinition(name = "Concurrent calls",
+            description = "The most model calls the provider gets at once; the others queue, ordered by the agent's "
+                    + "priority (critical, high, medium, low) with aging, agents of one priority taking turns. "
+                    + "1 to 1024.")
+    int maxConcurrent() default 8;
+
+    @AttributeDefinition(name = "Aging (ms)",
+            description = "A queued call moves up one priority for each this many milliseconds it waits, so a low "
+                    + "priority call queued longer than 3 x this goes before a critical one that just arrived. "
+                    + "1 to 86400000.")
+    long agingMillis() default 10000;
 
     @AttributeDefinition(name = "anthropic-version", description = "Value of the anthropic-version header.")
     String anthropicVersion() default "2023-06-01";

@@ -31,7 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway: per-agent rate limit, then the sanitiser, then the provider with retries, then usage accounting.
+ * The gateway: per-agent rate limit, then the sanitiser, then the provider's queue ({@link ModelScheduler}: at most
+ * {@code maxConcurrent} calls at once, by priority with aging, agents taking turns), then the provider with retries
+ * (holding its slot), then usage accounting.
  *
  * <p>It activates without a key, so Toka starts without one; every request then fails with a CONFIGURATION error
  * naming the variable to set. Other bad settings (rate limit 0, an unknown provider, a base URL that is not http)
@@ -57,6 +59,7 @@ public final class LlmGatewayImpl implements LlmGateway {
     private final Provider provider;
     private final AgentRateLimiter limiter;
     private final RequestSanitizer sanitizer = new RequestSanitizer();
+    private final Admission admission;
     private final ExecutorService httpThreads;
     private final Map<String, AgentUsage> usage = new ConcurrentHashMap<>();
     private volatile boolean stopped;
@@ -106,7 +109,19 @@ public final class LlmGatewayImpl implements LlmGateway {
      * @param random jitter: a value in [0, bound]
      */
     LlmGatewayImpl(Settings settings, HttpCaller.Sleeper sleeper, LongUnaryOperator random) {
+        this(settings, sleeper, random, new ModelScheduler(settings.maxConcurrent(), settings.agingMillis(),
+                System::nanoTime));
+    }
+
+    /**
+     * @param settings resolved settings
+     * @param sleeper waits between retries
+     * @param random jitter: a value in [0, bound]
+     * @param admission the provider's queue (a benchmark's baseline may pass another)
+     */
+    LlmGatewayImpl(Settings settings, HttpCaller.Sleeper sleeper, LongUnaryOperator random, Admission admission) {
         this.settings = settings;
+        this.admission = admission;
         this.limiter = new AgentRateLimiter(settings.rateLimitPerMinute());
         AtomicInteger threads = new AtomicInteger();
         this.httpThreads = Executors.newCachedThreadPool(r -> {
@@ -128,8 +143,9 @@ public final class LlmGatewayImpl implements LlmGateway {
             LOG.warn("LLM gateway: {}; requests fail until it is set ({} {} at {})", settings.keyProblem(),
                     settings.provider(), settings.model(), settings.baseUrl());
         } else {
-            LOG.info("LLM gateway: {} {} at {}, {} requests per minute per agent, timeout {} s, {} retries{}",
-                    settings.provider(), settings.model(), settings.baseUrl(), settings.rateLimitPerMinute(),
+            LOG.info("LLM gateway: {} {} at {}, {} requests per minute per agent, {} at once (aging {} ms), timeout {}"
+                    + " s, {} retries{}", settings.provider(), settings.model(), settings.baseUrl(),
+                    settings.rateLimitPerMinute(), settings.maxConcurrent(), settings.agingMillis(),
                     settings.timeout().toSeconds(), settings.maxRetries(),
                     settings.apiKey().isEmpty() ? ", no key" : "");
             if (!settings.apiKey().isEmpty() && settings.baseUrl().getScheme().equals("http")
@@ -144,7 +160,10 @@ public final class LlmGatewayImpl implements LlmGateway {
         return new LlmGatewayImpl(settings, Thread::sleep, LlmGatewayImpl::jitter);
     }
 
-    /** Unregisters the service and stops the HTTP threads. Calling it twice is harmless. */
+    /**
+     * Unregisters the service, fails the calls still queued (CONFIGURATION: stopped) and stops the HTTP threads.
+     * Calling it twice is harmless.
+     */
     @Deactivate
     void deactivate() {
         synchronized (this) {
@@ -158,6 +177,7 @@ public final class LlmGatewayImpl implements LlmGateway {
             }
         }
         stopped = true;
+        admission.close();
         httpThreads.shutdownNow();
     }
 
@@ -197,11 +217,18 @@ public final class LlmGatewayImpl implements LlmGateway {
                 LOG.warn("Filtered {} prompt-injection phrase(s) from tool results of agent '{}'",
                         clean.injectionsFiltered(), request.agent());
             }
-            LlmResponse answer = provider.complete(clean.request(), () -> {
-                agent.retries.increment();
-                retries.increment();
-            });
+            LlmResponse answer;
+            Admission.Slot slot = admission.enter(request.agent(), request.priority());
+            try {
+                answer = provider.complete(clean.request(), () -> {
+                    agent.retries.increment();
+                    retries.increment();
+                });
+            } finally {
+                slot.release();
+            }
             long millis = (System.nanoTime() - start) / 1_000_000;
+            long waitMillis = slot.waitNanos() / 1_000_000;
             agent.requests.increment();
             agent.inputTokens.add(answer.inputTokens());
             agent.outputTokens.add(answer.outputTokens());
@@ -209,10 +236,11 @@ public final class LlmGatewayImpl implements LlmGateway {
             inputTokens.add(answer.inputTokens());
             outputTokens.add(answer.outputTokens());
             answeredMillis.add(millis);
-            LOG.debug("Agent '{}': {} answered in {} ms ({} tokens in, {} out, stop {})", request.agent(),
-                    provider.label(), millis, answer.inputTokens(), answer.outputTokens(), answer.stopReason());
+            LOG.debug("Agent '{}': {} answered in {} ms, {} of them queued ({} tokens in, {} out, stop {})",
+                    request.agent(), provider.label(), millis, waitMillis, answer.inputTokens(),
+                    answer.outputTokens(), answer.stopReason());
             return new LlmResponse(answer.content(), answer.stopReason(), answer.inputTokens(),
-                    answer.outputTokens(), answer.provider(), answer.model(), millis);
+                    answer.outputTokens(), answer.provider(), answer.model(), millis, waitMillis);
         } catch (LlmException e) {
             agent.failures.increment();
             failures.increment();
@@ -236,6 +264,11 @@ public final class LlmGatewayImpl implements LlmGateway {
         Map<String, LlmUsage> snapshot = new TreeMap<>();
         usage.forEach((agent, u) -> snapshot.put(agent, u.snapshot()));
         return snapshot;
+    }
+
+    @Override
+    public QueueStats queueStats() {
+        return admission.stats(settings.provider());
     }
 
     @Override

@@ -144,7 +144,7 @@ final class RequestSanitizer {
                     + " bytes");
         }
         LlmRequest clean = new LlmRequest(request.agent(), system, messages, request.tools(), request.maxTokens(),
-                request.temperature());
+                request.temperature(), request.priority());
         return new Result(clean, masked[0], filtered);
     }
 

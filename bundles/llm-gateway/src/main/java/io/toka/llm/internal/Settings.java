@@ -24,11 +24,13 @@ import java.util.function.Function;
  * @param retryBaseMillis first backoff delay
  * @param retryMaxMillis longest backoff delay, also the cap on Retry-After
  * @param anthropicVersion the anthropic-version header
+ * @param maxConcurrent the most model calls the provider gets at once
+ * @param agingMillis the queue wait that counts as one priority level
  * @param keyProblem why requests cannot be sent (no key, bad key format, no endpoint), or {@code null}
  */
 record Settings(String provider, String model, URI baseUrl, String apiKey, String organization,
         int rateLimitPerMinute, Duration timeout, int maxRetries, long retryBaseMillis, long retryMaxMillis,
-        String anthropicVersion, String keyProblem) {
+        String anthropicVersion, int maxConcurrent, long agingMillis, String keyProblem) {
 
     static final String ANTHROPIC = "anthropic";
     static final String OPENAI = "openai";
@@ -42,6 +44,8 @@ record Settings(String provider, String model, URI baseUrl, String apiKey, Strin
     static final String LOCAL_MODEL = "local-model";
     static final int DEFAULT_RATE_LIMIT = 60;
     static final int DEFAULT_TIMEOUT_SECONDS = 30;
+    static final int MAX_CONCURRENT = 1024;
+    static final long MAX_AGING_MILLIS = 86_400_000L;
 
     private static final String CFG = "etc/io.toka.llm.cfg";
 
@@ -129,13 +133,21 @@ record Settings(String provider, String model, URI baseUrl, String apiKey, Strin
             throw new IllegalArgumentException("retryBaseMillis must be positive and retryMaxMillis at least as "
                     + "large, not " + config.retryBaseMillis() + " and " + config.retryMaxMillis());
         }
+        if (config.maxConcurrent() < 1 || config.maxConcurrent() > MAX_CONCURRENT) {
+            throw new IllegalArgumentException("maxConcurrent must be between 1 and " + MAX_CONCURRENT
+                    + " model calls at once, not " + config.maxConcurrent());
+        }
+        if (config.agingMillis() < 1 || config.agingMillis() > MAX_AGING_MILLIS) {
+            throw new IllegalArgumentException("agingMillis must be between 1 and " + MAX_AGING_MILLIS
+                    + " (one day), not " + config.agingMillis());
+        }
         if (blank(config.anthropicVersion())) {
             throw new IllegalArgumentException("anthropicVersion must be set, e.g. 2023-06-01");
         }
         return new Settings(provider.equals(LOCAL) ? OPENAI : provider, model.trim(), base, key,
                 organization == null ? "" : organization.trim(), rateLimit, Duration.ofSeconds(timeoutSeconds),
                 config.maxRetries(), config.retryBaseMillis(), config.retryMaxMillis(),
-                config.anthropicVersion().trim(), keyProblem);
+                config.anthropicVersion().trim(), config.maxConcurrent(), config.agingMillis(), keyProblem);
     }
 
     /** As the original: an Anthropic key means anthropic, else an OpenAI key openai, else a local endpoint. */
@@ -249,6 +261,7 @@ record Settings(String provider, String model, URI baseUrl, String apiKey, Strin
                 + (apiKey.isEmpty() ? "(none)" : "****") + ", organization=" + organization + ", rateLimitPerMinute="
                 + rateLimitPerMinute + ", timeout=" + timeout + ", maxRetries=" + maxRetries + ", retryBaseMillis="
                 + retryBaseMillis + ", retryMaxMillis=" + retryMaxMillis + ", anthropicVersion=" + anthropicVersion
-                + ", keyProblem=" + keyProblem + "]";
+                + ", maxConcurrent=" + maxConcurrent + ", agingMillis=" + agingMillis + ", keyProblem=" + keyProblem
+                + "]";
     }
 }

@@ -72,7 +72,7 @@ final class Gateways {
     static Settings withTimeout(Settings s, Duration timeout) {
         return new Settings(s.provider(), s.model(), s.baseUrl(), s.apiKey(), s.organization(),
                 s.rateLimitPerMinute(), timeout, s.maxRetries(), s.retryBaseMillis(), s.retryMaxMillis(),
-                s.anthropicVersion(), s.keyProblem());
+                s.anthropicVersion(), s.maxConcurrent(), s.agingMillis(), s.keyProblem());
     }
 
     static LlmGatewayImpl gateway(Settings settings, HttpCaller.Sleeper sleeper) {

@@ -36,6 +36,12 @@ class RequestSanitizerTest {
     }
 
     @Test
+    void theCleanRequestKeepsThePriority() throws LlmException {
+        LlmRequest low = user("hello").withPriority(LlmRequest.Priority.LOW);
+        assertThat(sanitizer.sanitize(low).request().priority()).isEqualTo(LlmRequest.Priority.LOW);
+    }
+
+    @Test
     void theOriginalTestsBlockedExamplesAreBlockedWithTheOriginalMessages() {
         LlmException e = blocked("system('rm -rf /')");
         assertThat(e.reason()).isEqualTo(Reason.BLOCKED);

@@ -142,6 +142,24 @@ class SettingsTest {
                 .hasMessage("maxRetries must be between 0 and 20, not -1");
         assertThatThrownBy(() -> settings(Map.of("retryBaseMillis", 100L, "retryMaxMillis", 10L), Map.of()))
                 .hasMessageStartingWith("retryBaseMillis must be positive");
+        assertThatThrownBy(() -> settings(Map.of("maxConcurrent", 0), Map.of()))
+                .hasMessage("maxConcurrent must be between 1 and 1024 model calls at once, not 0");
+        assertThatThrownBy(() -> settings(Map.of("maxConcurrent", 1025), Map.of()))
+                .hasMessage("maxConcurrent must be between 1 and 1024 model calls at once, not 1025");
+        assertThatThrownBy(() -> settings(Map.of("agingMillis", 0L), Map.of()))
+                .hasMessage("agingMillis must be between 1 and 86400000 (one day), not 0");
+        assertThatThrownBy(() -> settings(Map.of("agingMillis", 86_400_001L), Map.of()))
+                .hasMessage("agingMillis must be between 1 and 86400000 (one day), not 86400001");
+    }
+
+    @Test
+    void theQueueDefaultsToEightCallsAtOnceAndTenSecondsOfAging() {
+        Settings s = settings(Map.of(), Map.of());
+        assertThat(s.maxConcurrent()).isEqualTo(8);
+        assertThat(s.agingMillis()).isEqualTo(10_000);
+        Settings set = settings(Map.of("maxConcurrent", 2, "agingMillis", 500L), Map.of());
+        assertThat(set.maxConcurrent()).isEqualTo(2);
+        assertThat(set.agingMillis()).isEqualTo(500);
     }
 
     @Test
