@@ -41,16 +41,68 @@ public interface EventPayload {
         return value;
     }
 
-    /** A task was queued for an agent. */
-    record TaskScheduled(String agent, String task, String subject) implements EventPayload {
+    /**
+     * A task was scheduled for an agent.
+     *
+     * @param queued whether it waits in the agent's queue in the kernel ({@code ScheduleAgentTask}) until a run takes
+     *     it ({@link TaskTaken}); false for a task a run was started with (since 1.3; events stored before it read
+     *     false, so a restart never queues them again)
+     */
+    record TaskScheduled(String agent, String task, String subject, boolean queued) implements EventPayload {
         public TaskScheduled {
             require(agent, "agent");
             require(task, "task");
         }
 
+        /** A task a run was started with, not queued. */
+        public TaskScheduled(String agent, String task, String subject) {
+            this(agent, task, subject, false);
+        }
+
         @Override
         public String kind() {
             return "task.scheduled";
+        }
+    }
+
+    /**
+     * A run took a queued task out of the agent's queue (since 1.3).
+     *
+     * @param agent the agent
+     * @param taskId the id of the task's {@code task.scheduled} event
+     * @param task the task description
+     * @param by who took it, e.g. the run's id
+     */
+    record TaskTaken(String agent, String taskId, String task, String by) implements EventPayload {
+        public TaskTaken {
+            require(agent, "agent");
+            require(taskId, "taskId");
+            require(task, "task");
+        }
+
+        @Override
+        public String kind() {
+            return "task.taken";
+        }
+    }
+
+    /**
+     * Every task queued for the agent up to this event was dropped, e.g. because the agent was deleted (since 1.3).
+     *
+     * @param agent the agent
+     * @param count how many tasks were dropped
+     * @param reason why
+     */
+    record TasksDropped(String agent, int count, String reason) implements EventPayload {
+        public TasksDropped {
+            require(agent, "agent");
+            require(reason, "reason");
+            nonNegative(count, "count");
+        }
+
+        @Override
+        public String kind() {
+            return "tasks.dropped";
         }
     }
 

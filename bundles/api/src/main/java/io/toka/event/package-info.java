@@ -6,7 +6,7 @@
  * assigns its ascending {@link io.toka.event.Event#seq() sequence number} when it is appended.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.toka.event;
 
 import org.osgi.annotation.bundle.Export;

@@ -16,7 +16,9 @@ public interface Kernel {
     /**
      * Checks, in order: the message is well-formed; the token is valid; its subject is the origin; it holds the
      * operation's permission; the agent's queue has room. Then the first {@link OperationHandler} that handles the
-     * operation, or the kernel itself, produces exactly one event, which is stored durably and published.
+     * operation, or the kernel itself, produces exactly one event, which is stored durably and published. The kernel
+     * admits {@code ScheduleAgentTask} and {@code SpawnSubAgent} through the {@link AgentRuntime}, which refuses an
+     * unknown agent; without one they are refused.
      *
      * @param message the message
      * @return the recorded event
@@ -58,11 +60,53 @@ public interface Kernel {
     int queuedTasks(String agent);
 
     /**
-     * Takes the agent's oldest queued task.
+     * Takes the agent's oldest queued task, recording {@code task.taken} as {@link #take} does.
      *
      * @return its description, or empty if none
      */
     Optional<String> takeTask(String agent);
+
+    /**
+     * The agent's queued tasks. The queue is durable: it is rebuilt from the event log when the kernel starts
+     * ({@code task.scheduled} events with {@code queued}, less {@code task.taken} and {@code tasks.dropped}). Added
+     * in 1.3 as a default method; the default reports none.
+     *
+     * @param agent the agent
+     * @return its queued tasks, oldest first
+     */
+    default List<QueuedTask> queued(String agent) {
+        return List.of();
+    }
+
+    /**
+     * Takes the agent's oldest queued task for a consumer (a run): records {@code task.taken} naming the consumer and
+     * returns the task only once that is stored, so that after a crash the task is neither lost nor taken twice.
+     * Added in 1.3; the default takes it through {@link #takeTask} with a made-up id.
+     *
+     * @param agent the agent
+     * @param consumer who takes it, e.g. a run id
+     * @return the task, or empty if none is queued (or its taking could not be stored: it stays queued)
+     */
+    default Optional<QueuedTask> take(String agent, String consumer) {
+        return takeTask(agent).map(t -> new QueuedTask(java.util.UUID.randomUUID().toString(), agent, t, null,
+                java.time.Instant.now()));
+    }
+
+    /**
+     * Drops every task queued for the agent (it was deleted, say) and records {@code tasks.dropped}. Added in 1.3;
+     * the default takes them one by one.
+     *
+     * @param agent the agent
+     * @param reason why, for the event
+     * @return how many were dropped
+     */
+    default int dropTasks(String agent, String reason) {
+        int n = 0;
+        while (takeTask(agent).isPresent()) {
+            n++;
+        }
+        return n;
+    }
 
     /**
      * What the kernel has stored so far, for metrics: every append to the event store goes through the kernel

@@ -11,6 +11,8 @@ public sealed interface Operation permits Operation.ScheduleAgentTask, Operation
     int MAX_AGENT_CHARS = 256;
     /** Largest observation. */
     int MAX_OBSERVATION_BYTES = 1_048_576;
+    /** Longest configuration of a spawned agent, in characters. */
+    int MAX_CONFIG_CHARS = 256 * 1024;
 
     /** @return the permission a caller needs for this operation */
     String permission();
@@ -32,12 +34,20 @@ public sealed interface Operation permits Operation.ScheduleAgentTask, Operation
     }
 
     /**
-     * Spawn a sub-agent.
+     * Spawn a sub-agent: a child of a running agent, whose token is delegated from the parent's.
      *
      * @param parent the parent agent's id
-     * @param name the new agent's name (1-256 characters)
+     * @param name the child agent's name (1-256 characters): a defined agent, or the name in {@code config}
+     * @param config the child's full agent configuration (YAML or JSON, at most {@link #MAX_CONFIG_CHARS}
+     *     characters), or {@code null} to spawn the defined agent {@code name} (since 1.3)
      */
-    record SpawnSubAgent(String parent, String name) implements Operation {
+    record SpawnSubAgent(String parent, String name, String config) implements Operation {
+
+        /** Spawns the defined agent {@code name}. */
+        public SpawnSubAgent(String parent, String name) {
+            this(parent, name, null);
+        }
+
         @Override
         public String permission() {
             return "agent:spawn";

@@ -24,12 +24,15 @@ class EventModelTest {
 
     static final Set<String> KINDS = Set.of("task.scheduled", "agent.spawned", "observation.emitted",
             "agent.terminated", "agent.suspended", "agent.resumed", "task.completed", "task.failed", "task.timeout",
-            "tool.invoked", "token.issued", "token.revoked", "key.rotated", "system.error", "audit.recorded");
+            "tool.invoked", "token.issued", "token.revoked", "key.rotated", "system.error", "audit.recorded", "task.taken",
+            "tasks.dropped");
 
     /** One instance of every built-in payload. */
     static Stream<EventPayload> builtIns() {
         return Stream.of(
-                new EventPayload.TaskScheduled("a", "do it", "alice"),
+                new EventPayload.TaskScheduled("a", "do it", "alice", true),
+                new EventPayload.TaskTaken("a", "0190-id", "do it", "run-1"),
+                new EventPayload.TasksDropped("a", 3, "agent deleted"),
                 new EventPayload.AgentSpawned("p", "c", "alice"),
                 new EventPayload.ObservationEmitted("a", "AAEC", 3, "alice"),
                 new EventPayload.AgentTerminated("a", "done", -128),
@@ -111,8 +114,15 @@ class EventModelTest {
         assertThat(e.timestamp().getNano()).isEqualTo(123_456_000);
         assertThat(e.agent()).isEqualTo("worker");
         assertThat(e.subject()).isEqualTo("alice");
-        assertThat(e.payload()).isEqualTo("{\"agent\":\"worker\",\"subject\":\"alice\",\"task\":\"t\"}");
+        assertThat(e.payload()).isEqualTo("{\"agent\":\"worker\",\"queued\":false,\"subject\":\"alice\",\"task\":\"t\"}");
         assertThat(e.withSeq(9).seq()).isEqualTo(9);
+    }
+
+    @Test
+    void aTaskScheduledStoredBeforeTheQueueFlagReadsAsNotQueued() {
+        Event old = new Event(7, "id-1", "task.scheduled", 1, Instant.now(), List.of(), "d", "worker", "alice",
+                "{\"agent\":\"worker\",\"subject\":\"alice\",\"task\":\"t\"}");
+        assertThat(Events.payload(old)).contains(new EventPayload.TaskScheduled("worker", "t", "alice", false));
     }
 
     // ---------------------------------------------------------------- rejections
@@ -231,11 +241,11 @@ class EventModelTest {
         Set<Class<?>> nested = Arrays.stream(EventPayload.class.getDeclaredClasses())
                 .filter(c -> c.isRecord() && EventPayload.class.isAssignableFrom(c)).collect(Collectors.toSet());
         assertThat(builtIns().map(Object::getClass).collect(Collectors.toSet())).isEqualTo(nested);
-        assertThat(nested).hasSize(15);
+        assertThat(nested).hasSize(17);
     }
 
     @Test
-    void builtInKindsAreTheFifteenKindsAndMatchEachRecord() {
+    void builtInKindsAreTheSeventeenKindsAndMatchEachRecord() {
         assertThat(Events.builtInKinds()).isEqualTo(KINDS);
         assertThat(builtIns().map(EventPayload::kind).collect(Collectors.toSet())).isEqualTo(KINDS);
         // the kind derived from the class name reads back the class whose kind() it is

@@ -6,6 +6,7 @@ import io.toka.event.EventPayload;
 import io.toka.event.EventStore;
 import io.toka.event.EventSubscriber;
 import io.toka.event.Events;
+import io.toka.kernel.AgentRuntime;
 import io.toka.kernel.CapabilityDeniedException;
 import io.toka.kernel.InvalidOperationException;
 import io.toka.kernel.Kernel;
@@ -13,6 +14,7 @@ import io.toka.kernel.KernelException;
 import io.toka.kernel.Message;
 import io.toka.kernel.Operation;
 import io.toka.kernel.OperationHandler;
+import io.toka.kernel.QueuedTask;
 import io.toka.security.AuthenticationException;
 import io.toka.security.SecurityContext;
 import io.toka.security.TokenService;
@@ -63,7 +65,9 @@ public final class KernelImpl implements Kernel, EventBus {
     /** Highest ranking first, then oldest service first: the reverse of ServiceReference's natural order. */
     private final Map<ServiceReference<?>, OperationHandler> handlers =
             new ConcurrentSkipListMap<>(java.util.Comparator.reverseOrder());
-    private final Map<String, AgentQueue> queues = new ConcurrentHashMap<>();
+    private final TaskQueues queues = new TaskQueues();
+    /** How long {@link #take} waits for its {@code task.taken} to be stored. */
+    static final java.time.Duration TAKE_TIMEOUT = java.time.Duration.ofSeconds(30);
     private final BlockingQueue<Posted> posted = new LinkedBlockingQueue<>(POST_CAPACITY);
 
     /**
@@ -84,11 +88,10 @@ public final class KernelImpl implements Kernel, EventBus {
     private volatile boolean running = true;
     private volatile ServiceRegistration<AuditListener> auditRegistration;
 
-    /** An agent's queued tasks; {@code count} also holds reservations of submits in progress. */
-    private static final class AgentQueue {
-        final AtomicInteger count = new AtomicInteger();
-        final ConcurrentLinkedDeque<String> tasks = new ConcurrentLinkedDeque<>();
-    }
+    /** Runs the agents: admits ScheduleAgentTask and SpawnSubAgent (the orchestration bundle), or none. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile AgentRuntime agentRuntime;
 
     @Activate
     public KernelImpl(BundleContext context, @Reference TokenService tokens, @Reference EventStore store) {
@@ -105,8 +108,10 @@ public final class KernelImpl implements Kernel, EventBus {
         this.store = store;
         this.writer = new Thread(this::writePosted, "toka-event-writer");
         writer.setDaemon(true);
+        int queued = queues.rebuild(store);
         writer.start();
-        LOG.info("Kernel started on the {} event store (last event {})", store.type(), store.lastSeq());
+        LOG.info("Kernel started on the {} event store (last event {}; {} queued task(s) restored)", store.type(),
+                store.lastSeq(), queued);
     }
 
     @Deactivate
@@ -139,6 +144,11 @@ public final class KernelImpl implements Kernel, EventBus {
         handlers.remove(ref);
     }
 
+    /** For tests without a framework: the agent runtime, or null for none. */
+    public void setAgentRuntime(AgentRuntime runtime) {
+        this.agentRuntime = runtime;
+    }
+
     /** For tests without a framework: handlers in the order given. */
     void addHandlerForTest(ServiceReference<?> ref, OperationHandler handler) {
         handlers.put(ref, handler);
@@ -163,16 +173,13 @@ public final class KernelImpl implements Kernel, EventBus {
             throw new CapabilityDeniedException("capability denied: " + name(op) + " needs permission '"
                     + op.permission() + "'");
         }
-        AgentQueue queue = null;
+        TaskQueues.AgentQueue queue = null;
         if (op instanceof Operation.ScheduleAgentTask s) {
-            queue = queues.computeIfAbsent(s.agent(), a -> new AgentQueue());
-            if (queue.count.incrementAndGet() > MAX_QUEUED_TASKS) {
-                queue.count.decrementAndGet();
-                throw new InvalidOperationException("task queue full: agent '" + s.agent() + "' already has "
-                        + MAX_QUEUED_TASKS + " queued tasks");
-            }
+            queue = queues.reserve(s.agent());
         }
         boolean enqueued = false;
+        AgentRuntime.Admission admission = null;
+        boolean recorded = false;
         try {
             EventPayload payload = null;
             for (OperationHandler h : handlers.values()) {
@@ -184,6 +191,9 @@ public final class KernelImpl implements Kernel, EventBus {
             }
             boolean builtIn = payload == null;
             if (builtIn) {
+                if (!(op instanceof Operation.EmitObservation)) {
+                    admission = admit(op, caller);
+                }
                 payload = builtIn(op, caller);
             }
             Event created;
@@ -193,17 +203,44 @@ public final class KernelImpl implements Kernel, EventBus {
                 throw new InvalidOperationException("the operation's event is invalid: " + e.getMessage());
             }
             Event event = append(created);
+            recorded = true;
             if (builtIn && op instanceof Operation.ScheduleAgentTask s) {
-                queue.tasks.add(s.task().trim());
+                queues.add(queue, new QueuedTask(event.id(), s.agent(), s.task().trim(), caller.subject(),
+                        event.timestamp()));
                 enqueued = true;
+            }
+            if (admission != null) {
+                try {
+                    admission.recorded(event);
+                } catch (RuntimeException e) {
+                    // the event is stored: the runtime must recover from it (a queued task stays queued)
+                    LOG.error("The agent runtime failed to act on {} {}", event.kind(), event.id(), e);
+                }
             }
             bus.publish(event);
             return event;
         } finally {
             if (queue != null && !enqueued) {
-                queue.count.decrementAndGet();
+                queues.release(((Operation.ScheduleAgentTask) op).agent(), queue);
+            }
+            if (admission != null && !recorded) {
+                admission.abandoned();
             }
         }
+    }
+
+    /** The agent runtime admits or refuses a ScheduleAgentTask or SpawnSubAgent; without one, it is refused. */
+    private AgentRuntime.Admission admit(Operation op, SecurityContext caller) throws KernelException {
+        AgentRuntime runtime = agentRuntime;
+        if (runtime == null) {
+            throw new InvalidOperationException("no agent runtime is installed (feature toka-agents), so agent '"
+                    + op.agent() + "' is unknown: " + name(op) + " cannot be carried out");
+        }
+        AgentRuntime.Admission a = runtime.admit(op, caller);
+        if (a == null) {
+            throw new IllegalStateException("the agent runtime admitted " + name(op) + " without an admission");
+        }
+        return a;
     }
 
     private static String name(Operation op) {
@@ -212,7 +249,7 @@ public final class KernelImpl implements Kernel, EventBus {
 
     private static EventPayload builtIn(Operation op, SecurityContext caller) {
         if (op instanceof Operation.ScheduleAgentTask s) {
-            return new EventPayload.TaskScheduled(s.agent(), s.task().trim(), caller.subject());
+            return new EventPayload.TaskScheduled(s.agent(), s.task().trim(), caller.subject(), true);
         }
         if (op instanceof Operation.SpawnSubAgent s) {
             return new EventPayload.AgentSpawned(s.parent(), s.name(), caller.subject());
@@ -252,6 +289,14 @@ public final class KernelImpl implements Kernel, EventBus {
         } else if (op instanceof Operation.SpawnSubAgent s) {
             identifier("Parent agent id", s.parent());
             identifier("Agent name", s.name());
+            if (s.config() != null && s.config().isBlank()) {
+                throw new InvalidOperationException("Agent configuration cannot be blank: give a full configuration,"
+                        + " or none to spawn the defined agent '" + s.name() + "'");
+            }
+            if (s.config() != null && s.config().length() > Operation.MAX_CONFIG_CHARS) {
+                throw new InvalidOperationException("Agent configuration too long: " + s.config().length() + " > "
+                        + Operation.MAX_CONFIG_CHARS);
+            }
         } else if (op instanceof Operation.EmitObservation o) {
             identifier("Agent id", o.agent());
             if (o.size() > Operation.MAX_OBSERVATION_BYTES) {
@@ -446,21 +491,86 @@ public final class KernelImpl implements Kernel, EventBus {
 
     @Override
     public int queuedTasks(String agent) {
-        AgentQueue q = queues.get(agent);
-        return q == null ? 0 : q.tasks.size();
+        return queues.size(agent);
     }
 
     @Override
     public Optional<String> takeTask(String agent) {
-        AgentQueue q = queues.get(agent);
-        if (q == null) {
+        return take(agent, "kernel").map(QueuedTask::task);
+    }
+
+    @Override
+    public List<QueuedTask> queued(String agent) {
+        return queues.queued(agent);
+    }
+
+    /**
+     * Takes the oldest task, records {@code task.taken} through the background writer and waits for its commit. If the
+     * store refuses it, the task goes back to the front of the queue; if the commit is merely late (over
+     * {@link #TAKE_TIMEOUT}, or the caller is interrupted), the task is not returned, and goes back only if the write
+     * then fails.
+     */
+    @Override
+    public Optional<QueuedTask> take(String agent, String consumer) {
+        Optional<QueuedTask> polled = queues.poll(agent);
+        if (polled.isEmpty()) {
+            return polled;
+        }
+        QueuedTask t = polled.get();
+        Event event = created(new EventPayload.TaskTaken(agent, t.id(), t.task(),
+                consumer == null || consumer.isBlank() ? "kernel" : consumer));
+        if (event == null) {
+            queues.putBack(t);
             return Optional.empty();
         }
-        String task = q.tasks.poll();
-        if (task != null) {
-            q.count.decrementAndGet();
+        Posted p = new Posted(event, new java.util.concurrent.CompletableFuture<>());
+        enqueue(p);
+        try {
+            if (Boolean.TRUE.equals(p.stored().get(TAKE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS))) {
+                return polled;
+            }
+            queues.putBack(t);
+            LOG.warn("Task {} of agent {} stays queued: its task.taken could not be stored", t.id(), agent);
+            return Optional.empty();
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            p.stored().thenAccept(stored -> {
+                if (!Boolean.TRUE.equals(stored)) {
+                    queues.putBack(t);
+                }
+            });
+            LOG.warn("Task {} of agent {} was not handed to {}: its task.taken was not stored in time", t.id(),
+                    agent, consumer);
+            return Optional.empty();
+        } catch (java.util.concurrent.ExecutionException e) {
+            queues.putBack(t);
+            return Optional.empty();
         }
-        return Optional.ofNullable(task);
+    }
+
+    @Override
+    public int dropTasks(String agent, String reason) {
+        List<QueuedTask> dropped = queues.drain(agent);
+        if (dropped.isEmpty()) {
+            return 0;
+        }
+        try {
+            record(new EventPayload.TasksDropped(agent, dropped.size(), reason == null || reason.isBlank()
+                    ? "dropped" : reason), List.of());
+        } catch (RuntimeException e) {
+            // not recorded: after a restart they would be queued again, so keep them queued now too
+            dropped.forEach(queues::putBack);
+            throw e;
+        }
+        LOG.info("Dropped {} queued task(s) of agent {}: {}", dropped.size(), agent, reason);
+        return dropped.size();
+    }
+
+    /** For tests: how many agents have a queue object. */
+    int queueObjects() {
+        return queues.agents();
     }
 
     // ---------------------------------------------------------------- bus

@@ -37,6 +37,7 @@ class EventBusTest {
     void start() {
         store = new ListEventStore();
         kernel = new KernelImpl(new TestTokens(dir).service(), store);
+        kernel.setAgentRuntime(new AnyAgent());
     }
 
     @AfterEach

@@ -40,6 +40,7 @@ class KernelRecordingTest {
         tokens = new TestTokens(dir);
         store = new ListEventStore();
         kernel = new KernelImpl(tokens.service(), store);
+        kernel.setAgentRuntime(new AnyAgent());
         published = new Recorder();
         kernel.subscribe(published, 10_000);
     }

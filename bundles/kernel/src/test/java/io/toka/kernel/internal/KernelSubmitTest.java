@@ -49,6 +49,7 @@ class KernelSubmitTest {
         tokens = new TestTokens(dir);
         store = new ListEventStore();
         kernel = new KernelImpl(tokens.service(), store);
+        kernel.setAgentRuntime(new AnyAgent());
         published = new Recorder();
         kernel.subscribe(published, 4096);
         token = tokens.issue(ORIGIN, ALL);
@@ -164,7 +165,7 @@ class KernelSubmitTest {
     void scheduleTaskOf4096AfterTrimIsAcceptedAndStoredTrimmed() throws Exception {
         String task = "t" + chars(4094) + "t";
         Event e = kernel.submit(schedule("a", "   " + task + "\n"));
-        assertThat(Events.payload(e)).contains(new EventPayload.TaskScheduled("a", task, ORIGIN));
+        assertThat(Events.payload(e)).contains(new EventPayload.TaskScheduled("a", task, ORIGIN, true));
         assertThat(kernel.takeTask("a")).contains(task);
     }
 
@@ -431,7 +432,7 @@ class KernelSubmitTest {
         assertThat(e.agent()).isEqualTo("worker");
         assertThat(e.subject()).isEqualTo(ORIGIN);
         assertThat(e.parents()).isEmpty();
-        assertThat(Events.payload(e)).contains(new EventPayload.TaskScheduled("worker", "do it", ORIGIN));
+        assertThat(Events.payload(e)).contains(new EventPayload.TaskScheduled("worker", "do it", ORIGIN, true));
         assertThat(store.all()).containsExactly(e);
         await().atMost(Duration.ofSeconds(5)).until(() -> published.events.size() == 1);
         assertThat(published.events).containsExactly(e);

@@ -46,6 +46,7 @@ class OperationHandlerTest {
         tokens = new TestTokens(dir);
         store = new ListEventStore();
         kernel = new KernelImpl(tokens.service(), store);
+        kernel.setAgentRuntime(new AnyAgent());
         published = new Recorder();
         kernel.subscribe(published, 1024);
         token = tokens.issue(ORIGIN, "agent:*");
@@ -213,7 +214,7 @@ class OperationHandlerTest {
         Event spawned = kernel.submit(new Message(ORIGIN, token, new Operation.SpawnSubAgent("p", "c")));
         Event task = kernel.submit(schedule("a", "t"));
         assertThat(spawned.agent()).isEqualTo("handled-c");
-        assertThat(Events.payload(task)).contains(new EventPayload.TaskScheduled("a", "t", ORIGIN));
+        assertThat(Events.payload(task)).contains(new EventPayload.TaskScheduled("a", "t", ORIGIN, true));
         assertThat(kernel.takeTask("a")).contains("t");
     }
 }
