@@ -17,9 +17,19 @@ import java.util.List;
  * @param finishedAt when it finished, or {@code null}
  * @param tasks a result per finished task
  * @param verdict the final verdict, or {@code null} while running
+ * @param queueWaitMs how long the run's model calls have waited in the LLM gateway's queue for a free slot of the
+ *     provider, added up (since 2.1.0)
  */
 public record AgentStatus(String agent, String runId, State state, int currentTask, int totalTasks, double progress,
-        String message, Instant startedAt, Instant finishedAt, List<TaskOutcome> tasks, String verdict) {
+        String message, Instant startedAt, Instant finishedAt, List<TaskOutcome> tasks, String verdict,
+        long queueWaitMs) {
+
+    /** A status without a queue wait (the 2.0.0 constructor). */
+    public AgentStatus(String agent, String runId, State state, int currentTask, int totalTasks, double progress,
+            String message, Instant startedAt, Instant finishedAt, List<TaskOutcome> tasks, String verdict) {
+        this(agent, runId, state, currentTask, totalTasks, progress, message, startedAt, finishedAt, tasks, verdict,
+                0);
+    }
 
     /** The lifecycle of a run. */
     public enum State {

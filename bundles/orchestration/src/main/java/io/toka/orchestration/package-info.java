@@ -4,7 +4,7 @@
  * priority and dependency order.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package io.toka.orchestration;
 
 import org.osgi.annotation.bundle.Export;

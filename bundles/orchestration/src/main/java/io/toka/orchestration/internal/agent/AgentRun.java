@@ -88,6 +88,8 @@ final class AgentRun implements Runnable {
     private String verdict;
     /** Why the agent's token stopped the run, when {@link Stop#TOKEN}. */
     private String tokenProblem;
+    /** The model calls' waits in the LLM gateway's queue, added up. */
+    private long queueWaitMs;
 
     AgentRun(AgentConfig config, String runId, String callerSubject, SecurityContext agent, ResourceLimits limits,
             Context ctx) {
@@ -206,15 +208,18 @@ final class AgentRun implements Runnable {
 
     private void report(double p, String msg) {
         String st;
+        long waited;
         lock.lock();
         try {
             progress = p;
             message = msg;
             st = state.name();
+            waited = queueWaitMs;
         } finally {
             lock.unlock();
         }
-        ctx.reporter().progress(config.name(), runId, st, p, msg, agent == null ? callerSubject : agent.subject());
+        ctx.reporter().progress(config.name(), runId, st, p, msg, waited,
+                agent == null ? callerSubject : agent.subject());
     }
 
     /** Ends the run once; later calls do nothing. */
@@ -243,12 +248,31 @@ final class AgentRun implements Runnable {
             LOG.info("Agent {} run {} ended {}: {}", config.name(), runId, end, msg);
         }
         if (started) {
-            ctx.reporter().progress(config.name(), runId, end.name(), progress, msg,
+            ctx.reporter().progress(config.name(), runId, end.name(), progress, msg, queueWaitMs(),
                     agent == null ? callerSubject : agent.subject());
             ctx.reporter().post(new EventPayload.AgentTerminated(config.name(), msg, exitCode));
         }
         done.countDown();
         return true;
+    }
+
+    /** Adds a model call's wait in the LLM gateway's queue to the run's; used by TaskLoop. */
+    void queueWait(long millis) {
+        lock.lock();
+        try {
+            queueWaitMs += millis;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long queueWaitMs() {
+        lock.lock();
+        try {
+            return queueWaitMs;
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ---------------------------------------------------------------- checkpoints, used by TaskLoop
@@ -453,7 +477,7 @@ final class AgentRun implements Runnable {
         lock.lock();
         try {
             return new AgentStatus(config.name(), runId, state, currentTask, config.tasks().size(), progress, message,
-                    createdAt, finishedAt, List.copyOf(outcomes), verdict);
+                    createdAt, finishedAt, List.copyOf(outcomes), verdict, queueWaitMs);
         } finally {
             lock.unlock();
         }

@@ -39,9 +39,11 @@ final class Reporter {
 
     /**
      * Posts an {@code observation.emitted} whose data is the JSON
-     * {@code {"type":"agent_progress","agent","run","state","progress","message","timestamp"}}.
+     * {@code {"type":"agent_progress","agent","run","state","progress","message","queueWaitMs","timestamp"}};
+     * {@code queueWaitMs} is the run's model-queue wait so far.
      */
-    void progress(String agent, String runId, String state, double progress, String message, String subject) {
+    void progress(String agent, String runId, String state, double progress, String message, long queueWaitMs,
+            String subject) {
         if (kernel.get() == null) {
             return;
         }
@@ -52,6 +54,7 @@ final class Reporter {
         data.put("state", state);
         data.put("progress", Math.max(0, Math.min(1, progress)));
         data.put("message", message);
+        data.put("queueWaitMs", queueWaitMs);
         data.put("timestamp", Instant.now().toString());
         byte[] bytes;
         try {

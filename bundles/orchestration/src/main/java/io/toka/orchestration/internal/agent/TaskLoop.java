@@ -95,12 +95,13 @@ final class TaskLoop {
             LlmResponse reply;
             try {
                 reply = ask(new LlmRequest(config.name(), system, messages, offered, settings.maxTokens(),
-                        settings.temperature()));
+                        settings.temperature(), priority(config)));
             } catch (TaskFailure f) {
                 failure = f.getMessage();
                 break;
             }
             steps++;
+            run.queueWait(reply.queueWaitMs());
             messages.add(new LlmMessage(LlmMessage.Role.ASSISTANT, reply.content()));
             List<ContentBlock.ToolUse> uses = reply.toolUses();
             if (uses.isEmpty()) {
@@ -261,6 +262,12 @@ final class TaskLoop {
 
     private static long bytes(String s) {
         return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** The agent's spec.priority orders its model calls in the LLM gateway's queue; none is medium. */
+    static LlmRequest.Priority priority(AgentConfig config) {
+        AgentConfig.Priority p = config.spec() == null ? null : config.spec().priority();
+        return p == null ? LlmRequest.Priority.MEDIUM : LlmRequest.Priority.valueOf(p.name());
     }
 
     private static long ms(long t0) {
