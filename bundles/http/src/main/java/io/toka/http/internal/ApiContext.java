@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@link #handleSecurity} runs once per request, before any servlet: it authenticates the {@code Bearer} token (401
  * otherwise, with one generic body for every refusal), takes one request from the caller's rate-limit bucket (429,
  * with {@code X-RateLimit-*} headers on every answer) and hands the caller on as the request attribute
- * {@link #CALLER}. Only {@code /health} is let through without a token; it shows its details only to a token with
- * {@code system:read}.
+ * {@link #CALLER}. Only {@code /health} and its probes {@code /health/live} and {@code /health/ready} are let through
+ * without a token; they show their details only to a token with {@code system:read}.
  *
  * <p>It references only the three security services, so that nothing else coming or going re-registers the context
  * (which would re-register every servlet in it).
@@ -46,8 +46,8 @@ public final class ApiContext extends ServletContextHelper {
     static final String CALLER = "io.toka.http.caller";
     /** Request attribute: the {@link RateLimitDecision} of the caller's request bucket for this request. */
     static final String REQUEST_LIMIT = "io.toka.http.requestLimit";
-    /** Paths below {@link #PATH} that need no token. */
-    static final Set<String> OPEN = Set.of("/health");
+    /** Paths below {@link #PATH} that need no token: health and the Kubernetes-style probes. */
+    static final Set<String> OPEN = Set.of("/health", "/health/live", "/health/ready");
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiContext.class);
 

@@ -23,6 +23,13 @@ abstract class ApiServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ApiServlet.class);
 
+    /**
+     * The request attribute naming a request's route for the metrics bundle's HTTP meters ({@code route} label): the
+     * matched pattern, e.g. {@code /api/v1/tools/{name}/invoke}. A string contract, so that this bundle does not
+     * depend on the metrics.
+     */
+    static final String METRICS_ROUTE = "io.toka.metrics.route";
+
     final transient ObjectMapper mapper = Exchange.newMapper();
 
     /** The area's routes (built once, in a field initializer). */
@@ -49,6 +56,10 @@ abstract class ApiServlet extends HttpServlet {
             }
             checkAvailable();
             Router.Resolution r = router().resolve(req.getMethod(), path);
+            if (r.pattern() != null) {
+                // the route for metrics (a fixed pattern, never the path itself): read by the metrics bundle
+                req.setAttribute(METRICS_ROUTE, ApiContext.PATH + r.pattern());
+            }
             if (r.handler() == null) {
                 Router.refuse(x, r);
                 return;

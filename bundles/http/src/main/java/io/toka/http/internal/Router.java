@@ -55,8 +55,9 @@ final class Router {
      * @param handler the handler, or {@code null}
      * @param params the path parameters
      * @param allowed when {@code handler} is {@code null}: the methods of the matching pattern; empty for no match
+     * @param pattern the pattern that matched, e.g. {@code /tools/{name}/invoke}, or {@code null} for no match
      */
-    record Resolution(Handler handler, Map<String, String> params, List<String> allowed) {
+    record Resolution(Handler handler, Map<String, String> params, List<String> allowed, String pattern) {
     }
 
     private final List<Route> routes = new ArrayList<>();
@@ -97,11 +98,11 @@ final class Router {
                 continue;
             }
             if (r.serves(method)) {
-                return new Resolution(r.handler(), params, List.of());
+                return new Resolution(r.handler(), params, List.of(), pattern);
             }
             allowed.add(r.method());
         }
-        return new Resolution(null, Map.of(), List.copyOf(allowed));
+        return new Resolution(null, Map.of(), List.copyOf(allowed), pattern);
     }
 
     /** Answers 404 or 405 for a resolution without a handler. */

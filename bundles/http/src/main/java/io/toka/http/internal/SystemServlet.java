@@ -1,5 +1,6 @@
 package io.toka.http.internal;
 
+import io.toka.health.Health;
 import io.toka.runtime.registry.ToolRegistry;
 import io.toka.sandbox.Isolation;
 import io.toka.sandbox.SandboxLauncher;
@@ -24,7 +25,8 @@ import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletName;
 import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /**
- * {@code GET /health}, open to anyone, and the answer for every path no other area serves: a 404 problem (after the
+ * {@code GET /health} and the Kubernetes-style probes {@code GET /health/live} and {@code GET /health/ready}, open to
+ * anyone, and the answer for every path no other area serves: a 404 problem (after the
  * {@link ApiContext} has asked for a token, so that an anonymous caller learns nothing about the paths).
  */
 @Component(service = Servlet.class)
@@ -46,7 +48,13 @@ public final class SystemServlet extends ApiServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     volatile transient SandboxLauncher sandbox;
 
-    private final transient Router router = new Router().get("/health", this::health);
+    /** {@code null} while the health bundle is not active: then live answers UP and ready DOWN. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile transient Health checks;
+
+    private final transient Router router = new Router().get("/health", this::health)
+            .get("/health/live", x -> probe(x, true)).get("/health/ready", x -> probe(x, false));
 
     @Activate
     public SystemServlet(BundleContext context, @Reference ToolRegistry registry, @Reference TokenService tokens) {
@@ -100,6 +108,45 @@ public final class SystemServlet extends ApiServlet {
             body.put("sandbox", Map.of("level", "NONE", "notes", List.of("the sandbox bundle is not installed")));
         }
         x.json(200, body);
+    }
+
+    /**
+     * A probe: 200 {@code {"status":"UP"}} or 503 {@code {"status":"DOWN"}}, for anyone (a probe has no token). A
+     * caller with {@code system:read} also gets {@code checks}: each check's name, status, warning and message, so
+     * that it can tell which check fails. Anyone else learns the status alone: no check names, versions or paths.
+     *
+     * <p>Liveness without the health bundle is UP (this answer shows the process serves requests); readiness without
+     * it is DOWN, since nothing has checked the store, the sandbox or the registry.
+     */
+    private void probe(Exchange x, boolean live) throws IOException {
+        Health h = checks;
+        Health.Report report;
+        if (h != null) {
+            report = live ? h.live() : h.ready();
+        } else if (live) {
+            report = new Health.Report(Health.Status.UP, List.of());
+        } else {
+            report = new Health.Report(Health.Status.DOWN, List.of(new Health.Check("health", Health.Status.DOWN,
+                    false, "the health bundle (io.toka.health) is not active: nothing checks readiness")));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", report.status().name());
+        if (mayReadSystem(x)) {
+            List<Map<String, Object>> list = new java.util.ArrayList<>();
+            for (Health.Check c : report.checks()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", c.name());
+                m.put("status", c.status().name());
+                if (c.warning()) {
+                    m.put("warning", true);
+                }
+                m.put("message", c.message());
+                list.add(m);
+            }
+            body.put("checks", list);
+            body.put("failing", report.failing());
+        }
+        x.json(report.up() ? 200 : 503, body);
     }
 
     /** Whether the request carries a usable token with {@code system:read}; refusals are audited by the token service. */

@@ -112,4 +112,102 @@ class SystemServletTest {
         assertThat(r.getStatus()).isEqualTo(401);
         assertThat(r.getHeader("WWW-Authenticate")).isEqualTo("Bearer realm=\"toka\"");
     }
+
+    // ------------------------------------------------------------------------------------------ probes
+
+    private static io.toka.health.Health health(io.toka.health.Health.Report live,
+            io.toka.health.Health.Report ready) {
+        return new io.toka.health.Health() {
+            @Override
+            public Report live() {
+                return live;
+            }
+
+            @Override
+            public Report ready() {
+                return ready;
+            }
+        };
+    }
+
+    private static io.toka.health.Health.Report report(io.toka.health.Health.Check... checks) {
+        boolean up = java.util.Arrays.stream(checks).allMatch(c -> c.status() == io.toka.health.Health.Status.UP);
+        return new io.toka.health.Health.Report(up ? io.toka.health.Health.Status.UP
+                : io.toka.health.Health.Status.DOWN, List.of(checks));
+    }
+
+    private static io.toka.health.Health.Check check(String name, boolean up, String message) {
+        return new io.toka.health.Health.Check(name, up ? io.toka.health.Health.Status.UP
+                : io.toka.health.Health.Status.DOWN, false, message);
+    }
+
+    @Test
+    void probesAreOpenAndTellAnAnonymousCallerOnlyTheStatus() throws Exception {
+        servlet.checks = health(report(check("deadlocks", true, "none")),
+                report(check("event-store", false, "no event store service at /opt/toka/data"),
+                        check("sandbox", true, "FULL"), check("tool-registry", true, "2 tools")));
+
+        FakeResponse live = api.call(servlet, FakeRequest.get("/health/live"));
+        assertThat(live.getStatus()).isEqualTo(200);
+        assertThat(live.json()).isEqualTo(new ObjectMapper().readTree("{\"status\":\"UP\"}"));
+
+        for (String token : List.of("", api.token("reader", "tool:read"), "garbage")) {
+            FakeRequest req = FakeRequest.get("/health/ready");
+            FakeResponse ready = api.call(servlet, token.isEmpty() ? req : req.bearer(token));
+            assertThat(ready.getStatus()).as(token).isEqualTo(503);
+            assertThat(ready.json()).as(token).isEqualTo(new ObjectMapper().readTree("{\"status\":\"DOWN\"}"));
+            assertThat(ready.text()).doesNotContain("event-store").doesNotContain("/opt").doesNotContain("0.1.0");
+        }
+    }
+
+    @Test
+    void aCallerWithSystemReadSeesWhichCheckFails() {
+        servlet.checks = health(report(check("deadlocks", true, "none")),
+                report(check("event-store", false, "no event store service"), check("sandbox", true, "FULL"),
+                        check("tool-registry", true, "2 tools")));
+        FakeResponse r = api.call(servlet, FakeRequest.get("/health/ready").bearer(api.token("ops", "system:read")));
+
+        assertThat(r.getStatus()).isEqualTo(503);
+        assertThat(r.json().get("status").asText()).isEqualTo("DOWN");
+        assertThat(r.json().get("failing").toString()).isEqualTo("[\"event-store\"]");
+        assertThat(r.json().get("checks")).hasSize(3);
+        assertThat(r.json().get("checks").get(0).get("name").asText()).isEqualTo("event-store");
+        assertThat(r.json().get("checks").get(0).get("status").asText()).isEqualTo("DOWN");
+        assertThat(r.json().get("checks").get(0).get("message").asText()).isEqualTo("no event store service");
+        assertThat(r.getHeader("X-RateLimit-Limit")).as("probes are not rate limited").isNull();
+    }
+
+    @Test
+    void readyWhenEveryCheckPasses() {
+        servlet.checks = health(report(), report(check("event-store", true, "open"), check("sandbox", true, "FULL")));
+        FakeResponse r = api.call(servlet, FakeRequest.get("/health/ready"));
+        assertThat(r.getStatus()).isEqualTo(200);
+        assertThat(r.json().get("status").asText()).isEqualTo("UP");
+        assertThat(api.call(servlet, new FakeRequest("HEAD", "/health/ready")).getStatus()).isEqualTo(200);
+    }
+
+    @Test
+    void withoutTheHealthBundleLiveIsUpAndReadyIsDown() {
+        servlet.checks = null;
+        assertThat(api.call(servlet, FakeRequest.get("/health/live")).getStatus()).isEqualTo(200);
+        FakeResponse ready = api.call(servlet, FakeRequest.get("/health/ready").bearer(api.token("ops", "system:read")));
+        assertThat(ready.getStatus()).isEqualTo(503);
+        assertThat(ready.json().get("failing").toString()).isEqualTo("[\"health\"]");
+    }
+
+    @Test
+    void probesAreGetOnlyAndOtherPathsBelowHealthNeedAToken() {
+        assertThat(api.call(servlet, new FakeRequest("POST", "/health/live")).getStatus()).isEqualTo(405);
+        assertThat(api.call(servlet, FakeRequest.get("/health/other")).getStatus()).isEqualTo(401);
+    }
+
+    @Test
+    void aMatchedRouteIsNamedForTheMetricsButNeverThePath() {
+        FakeRequest req = FakeRequest.get("/health/live");
+        api.call(servlet, req);
+        assertThat(req.getAttribute(ApiServlet.METRICS_ROUTE)).isEqualTo("/api/v1/health/live");
+        FakeRequest unknown = FakeRequest.get("/nowhere").bearer(api.token("alice", "tool:read"));
+        api.call(servlet, unknown);
+        assertThat(unknown.getAttribute(ApiServlet.METRICS_ROUTE)).isNull();
+    }
 }
