@@ -104,12 +104,36 @@ final class SchemaCompiler {
                 throw new IllegalArgumentException("not a valid JSON Schema 2020-12: " + String.join("; ", problems));
             }
         }
+        JsonSchema schema;
         try {
-            JsonSchema schema = factory.getSchema(node, config);
+            schema = factory.getSchema(node, config);
             schema.initializeValidators();
-            return schema;
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(e.getMessage());
+        } catch (StackOverflowError e) {
+            throw new IllegalArgumentException(ENDLESS);
+        }
+        // A $ref that reaches itself without descending into the value (e.g. {"$ref": "#"}) loops on every value:
+        // refuse such a schema now rather than fail each call. A loop reached only through some member is caught
+        // when a call's arguments reach it (see check()).
+        check(schema, mapper.createObjectNode());
+        return schema;
+    }
+
+    /** Why a schema could not check a value: the validator's recursion overflowed the stack. */
+    static final String ENDLESS = "the schema recurses without end (a $ref that reaches itself without descending"
+            + " into the value)";
+
+    /**
+     * Validates a value, turning a validator recursion that overflows the stack (a looping {@code $ref}, or a value
+     * nested too deeply for the schema's recursion) into an {@link IllegalArgumentException}: the tool's schema is at
+     * fault, not the caller, and the thread's stack is unwound by then.
+     */
+    private static Set<ValidationMessage> check(JsonSchema schema, JsonNode value) {
+        try {
+            return schema.validate(value);
+        } catch (StackOverflowError e) {
+            throw new IllegalArgumentException(ENDLESS);
         }
     }
 
@@ -152,10 +176,11 @@ final class SchemaCompiler {
      * @param schema the compiled schema
      * @param arguments the arguments
      * @return one line per violation, empty if the arguments are valid
+     * @throws IllegalArgumentException if the schema cannot check them ({@link #ENDLESS})
      */
     List<String> validate(JsonSchema schema, Map<String, Object> arguments) {
         JsonNode node = mapper.valueToTree(arguments);
-        Set<ValidationMessage> messages = schema.validate(node);
+        Set<ValidationMessage> messages = check(schema, node);
         if (messages.isEmpty()) {
             return List.of();
         }
@@ -171,11 +196,12 @@ final class SchemaCompiler {
      * @param schema a compiled output schema
      * @param structured a tool's structured value (maps, lists, records...); converted to JSON first
      * @return one line per violation, each naming the field, sorted; empty if the value is valid
-     * @throws IllegalArgumentException if the value cannot be converted to JSON
+     * @throws IllegalArgumentException if the value cannot be converted to JSON, or the schema cannot check it
+     *     ({@link #ENDLESS})
      */
     List<String> validateOutput(JsonSchema schema, Object structured) {
         JsonNode node = mapper.valueToTree(structured);
-        Set<ValidationMessage> messages = schema.validate(node);
+        Set<ValidationMessage> messages = check(schema, node);
         if (messages.isEmpty()) {
             return List.of();
         }

@@ -289,7 +289,14 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                 return failed(entry, start, prepared.problem());
             }
             Map<String, Object> args = arguments == null ? Map.of() : arguments;
-            List<String> violations = schemas.validate(prepared.schema(), args);
+            List<String> violations;
+            try {
+                violations = schemas.validate(prepared.schema(), args);
+            } catch (IllegalArgumentException e) {
+                // the tool's schema is at fault (SchemaCompiler.ENDLESS), not the caller's arguments
+                LOG.warn("Tool {} cannot check arguments against its input schema: {}", entry, e.getMessage());
+                return failed(entry, start, "tool '" + name + "' cannot check its arguments: " + e.getMessage());
+            }
             if (!violations.isEmpty()) {
                 throw new InvalidArgumentsException(name, violations);
             }
@@ -413,8 +420,9 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             try {
                 violations = schemas.validateOutput(prepared.outputSchema(), r.structured());
             } catch (IllegalArgumentException e) {
-                violations = List.of("its structured value cannot be written as JSON");
-                LOG.debug("Structured value of {} is not JSON", entry, e);
+                violations = List.of(SchemaCompiler.ENDLESS.equals(e.getMessage()) ? "its output schema cannot check it: "
+                        + e.getMessage() : "its structured value cannot be written as JSON");
+                LOG.debug("Structured value of {} cannot be checked", entry, e);
             }
             if (violations.isEmpty()) {
                 return null;

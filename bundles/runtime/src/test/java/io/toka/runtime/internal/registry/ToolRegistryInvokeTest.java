@@ -145,6 +145,31 @@ class ToolRegistryInvokeTest extends RegistryTestSupport {
         assertThat(tool.invocations).isEmpty();
     }
 
+    /** Found by SchemaFuzzTest: a looping $ref overflowed the stack, which reached the HTTP layer as a 500. */
+    @Test
+    void aSchemaThatRecursesWithoutEndIsTheToolsFailureNotTheCallers() throws Exception {
+        TestTool loopsAlways = new TestTool(ToolDescriptor.builder("loops").inputSchema("{\"$ref\":\"#\"}").build(),
+                inv -> ToolResult.success("ran"));
+        TestTool loopsOnA = new TestTool(ToolDescriptor.builder("loops-on-a")
+                .inputSchema("{\"properties\":{\"a\":{\"$ref\":\"#/properties/a\"}}}").build(),
+                inv -> ToolResult.success("ran"));
+        registerTool(loopsAlways);
+        registerTool(loopsOnA);
+        startRegistry();
+
+        ToolCallResult always = call("loops", Map.of());
+        assertThat(always.status()).isEqualTo(ToolCallResult.Status.FAILURE);
+        assertThat(always.result().output()).contains("invalid input schema").contains("recurses without end");
+
+        assertThat(call("loops-on-a", Map.of()).isSuccess()).isTrue();
+        ToolCallResult reached = call("loops-on-a", Map.of("a", 1));
+        assertThat(reached.status()).isEqualTo(ToolCallResult.Status.FAILURE);
+        assertThat(reached.result().output()).isEqualTo("tool 'loops-on-a' cannot check its arguments: "
+                + SchemaCompiler.ENDLESS);
+        assertThat(loopsAlways.invocations).isEmpty();
+        assertThat(loopsOnA.invocations).hasSize(1);
+    }
+
     @Test
     void everyViolationIsReported() {
         registerTool(new TestTool(ToolDescriptor.builder("reader").inputSchema(PATH_SCHEMA).build(),
