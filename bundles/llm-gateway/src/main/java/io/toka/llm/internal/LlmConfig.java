@@ -63,9 +63,9 @@ public @interface LlmConfig {
     int maxConcurrent() default 8;
 
     @AttributeDefinition(name = "Aging (ms)",
-            description = "A queued call moves up one priority for each this many milliseconds it waits, so a low "
-                    + "priority call queued longer than 3 x this goes before a critical one that just arrived. "
-                    + "1 to 86400000.")
+            description = "A queued call moves up one priority for each this many milliseconds it waits: a low "
+                    + "priority call queued 3 x this before a critical one is overdue and goes first, through the "
+                    + "aging lane (a quarter of the slots; the others always go by priority). 1 to 86400000.")
     long agingMillis() default 10000;
 
     @AttributeDefinition(name = "anthropic-version", description = "Value of the anthropic-version header.")

@@ -20,22 +20,24 @@ import java.util.function.LongSupplier;
 
 /**
  * The one queue of model calls to a provider: at most {@code maxConcurrent} calls hold a slot at once; the others
- * wait, and each slot that frees goes to the waiting call of lowest <em>rank</em>:
- *
- * <pre>rank = start + level(priority) x aging        level: critical 0, high 1, medium 2, low 3</pre>
- *
- * where {@code start} is when the call was queued, or, if its agent already had a call granted while this one
- * waited, the time of that grant. So:
+ * wait. Each waiting call has a {@code start}: when it was queued, or, if its agent was granted another call while
+ * this one waited, the time of that grant. A slot that frees goes
  * <ul>
- * <li><b>priority</b>: of two calls queued at about the same time, the higher priority goes first;
- * <li><b>aging</b>: each {@code aging} a call waits counts as one priority level, so a low call queued at {@code t}
- * goes before any call (critical included) queued after {@code t + 3 x aging}: nothing starves, and the longest a
- * call can be overtaken is bounded;
- * <li><b>round robin</b>: calls of one priority go in the order they were queued, and an agent with several calls
- * queued goes to the back of its priority after each grant, so the agents of a priority take turns.
+ * <li><b>by priority</b>: to the waiting call of highest priority (critical, high, medium, low), and within a
+ * priority to the earliest start. Calls of one priority thus go in the order they came, and an agent with several
+ * calls queued goes to the back of its priority after each grant: the agents of a priority take turns (round
+ * robin);
+ * <li><b>unless one is overdue</b>: each {@code aging} a call waits counts as one priority level, i.e. its deadline
+ * is {@code start + level x aging} (level: critical 0, high 1, medium 2, low 3). When the earliest deadline belongs
+ * to a call of lower priority than the highest waiting, that call is overdue, and it gets the slot if fewer than
+ * {@code max(1, maxConcurrent / 4)} slots are held by overdue calls (the <em>aging lane</em>).
  * </ul>
- * This is earliest-deadline-first with a deadline of {@code level x aging} per priority. A slot is never left free
- * while a call waits, and a call that finds a free slot and nobody waiting takes it without queueing.
+ * So nothing starves: a low call queued at {@code t} is overdue against any call queued after {@code t + 3 x aging},
+ * critical included, and overdue calls go through the aging lane, earliest deadline first. And aging does not undo
+ * priority under a deep queue: at least three quarters of the slots always go by priority, so critical calls are not
+ * queued behind a backlog of old low ones (with plain aging, once every call waits longer than {@code 3 x aging},
+ * the order degrades to first come, first served). A slot is never left free while a call waits, and a call that
+ * finds a free slot and nobody waiting takes it without queueing.
  *
  * <p>A waiting call whose thread is interrupted leaves the queue and takes no slot; {@link #close()} wakes every
  * waiting call with an error. One lock guards the queue; waiting threads park and are woken one by one as they are
@@ -53,6 +55,8 @@ final class ModelScheduler implements Admission {
     private static final int CANCELLED = 3;
 
     private final int maxConcurrent;
+    /** The most slots held at once by calls granted ahead of a higher priority because they were overdue. */
+    private final int agingLane;
     private final long agingNanos;
     private final LongSupplier nanoClock;
     private final ReentrantLock lock = new ReentrantLock();
@@ -60,11 +64,16 @@ final class ModelScheduler implements Admission {
     // guarded by lock
     /** Agents with waiting calls; an agent is here exactly when its line is in {@link #ready}. */
     private final Map<String, Line> lines = new HashMap<>();
-    private final TreeSet<Line> ready = new TreeSet<>(Comparator.comparingLong((Line l) -> l.rank)
+    /** Every line with waiting calls, earliest deadline first; {@link #byPriority} holds the same lines. */
+    private final TreeSet<Line> ready = new TreeSet<>(Comparator.comparingLong((Line l) -> l.deadline)
             .thenComparingLong(l -> l.sequence));
+    /** Highest priority first, then earliest start. */
+    private final TreeSet<Line> byPriority = new TreeSet<>(Comparator.comparingInt((Line l) -> l.level)
+            .thenComparingLong(l -> l.start).thenComparingLong(l -> l.sequence));
     private final int[] queued = new int[PRIORITIES.length];
     private final Window[] waits = new Window[PRIORITIES.length];
     private int inFlight;
+    private int agedInFlight;
     private long sequence;
     private long cancelled;
     private long aged;
@@ -83,6 +92,7 @@ final class ModelScheduler implements Admission {
             throw new IllegalArgumentException("agingMillis must be at least 1, not " + agingMillis);
         }
         this.maxConcurrent = maxConcurrent;
+        this.agingLane = Math.max(1, maxConcurrent / 4);
         this.agingNanos = TimeUnit.MILLISECONDS.toNanos(agingMillis);
         this.nanoClock = nanoClock;
         for (int i = 0; i < waits.length; i++) {
@@ -94,8 +104,10 @@ final class ModelScheduler implements Admission {
     private static final class Line {
         final String agent;
         final ArrayDeque<Waiter> waiters = new ArrayDeque<>(2);
-        /** The head's rank, and the tie-break: the lower goes first. */
-        long rank;
+        /** The head's level, start and deadline, and the tie-break: the lower goes first. */
+        int level;
+        long start;
+        long deadline;
         long sequence;
         /** When the agent was last granted a slot while this line existed. */
         long lastGrant;
@@ -115,6 +127,7 @@ final class ModelScheduler implements Admission {
         /** WAITING, then GRANTED, CLOSED or CANCELLED; written under the lock, read by the parked thread. */
         volatile int state = WAITING;
         long waitNanos;
+        boolean overdue;
 
         Waiter(Thread thread, Priority priority, long queuedAt, Line line, long sequence) {
             this.thread = thread;
@@ -127,10 +140,12 @@ final class ModelScheduler implements Admission {
 
     private final class Slot implements Admission.Slot {
         private final long waitNanos;
+        private final boolean overdue;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        Slot(long waitNanos) {
+        Slot(long waitNanos, boolean overdue) {
             this.waitNanos = waitNanos;
+            this.overdue = overdue;
         }
 
         @Override
@@ -143,8 +158,7 @@ final class ModelScheduler implements Admission {
             if (released.compareAndSet(false, true)) {
                 lock.lock();
                 try {
-                    inFlight--;
-                    dispatch();
+                    free(overdue);
                 } finally {
                     lock.unlock();
                 }
@@ -167,7 +181,7 @@ final class ModelScheduler implements Admission {
             if (inFlight < maxConcurrent && ready.isEmpty()) {
                 inFlight++;
                 waits[priority.ordinal()].add(0);
-                return new Slot(0);
+                return new Slot(0, false);
             }
             Line line = lines.get(agent);
             boolean fresh = line == null;
@@ -180,7 +194,7 @@ final class ModelScheduler implements Admission {
             queued[priority.ordinal()]++;
             if (fresh) {
                 rank(line, false);
-                ready.add(line);
+                add(line);
             }
             dispatch();
         } finally {
@@ -189,7 +203,7 @@ final class ModelScheduler implements Admission {
         while (true) {
             int state = w.state;
             if (state == GRANTED) {
-                return new Slot(w.waitNanos);
+                return new Slot(w.waitNanos, w.overdue);
             }
             if (state == CLOSED) {
                 throw stopped();
@@ -214,21 +228,17 @@ final class ModelScheduler implements Admission {
                     Line line = w.line;
                     boolean head = line.waiters.peekFirst() == w;
                     if (head) {
-                        ready.remove(line);
+                        remove(line);
                     }
                     line.waiters.remove(w);
                     if (line.waiters.isEmpty()) {
                         lines.remove(line.agent);
                     } else if (head) {
                         rank(line, false);
-                        ready.add(line);
+                        add(line);
                     }
                 }
-                case GRANTED -> {
-                    // granted between the interrupt and the lock: the slot was taken for it, so it goes back
-                    inFlight--;
-                    dispatch();
-                }
+                case GRANTED -> free(w.overdue); // granted between the interrupt and the lock: it goes back
                 default -> {
                     // closed: it holds nothing
                 }
@@ -238,23 +248,42 @@ final class ModelScheduler implements Admission {
         }
     }
 
-    /** Hands free slots to the waiting calls of lowest rank. Under the lock. */
+    /** A slot comes back. Under the lock. */
+    private void free(boolean overdue) {
+        inFlight--;
+        if (overdue) {
+            agedInFlight--;
+        }
+        dispatch();
+    }
+
+    /** Hands free slots to waiting calls: by priority, or to an overdue call through the aging lane. Under the lock. */
     private void dispatch() {
         while (inFlight < maxConcurrent && !ready.isEmpty()) {
-            Line line = ready.pollFirst();
+            Line line = ready.first();
+            boolean overdue = false;
+            Line top = byPriority.first();
+            if (line.level > top.level) {
+                // the earliest deadline is a call of lower priority than the highest waiting: it is overdue
+                if (agedInFlight < agingLane) {
+                    overdue = true;
+                } else {
+                    line = top;
+                }
+            }
+            remove(line);
             Waiter w = line.waiters.pollFirst();
             int p = w.priority.ordinal();
             queued[p]--;
-            for (int higher = 0; higher < p; higher++) {
-                if (queued[higher] > 0) {
-                    aged++;
-                    break;
-                }
-            }
             long now = nanoClock.getAsLong();
             w.waitNanos = Math.max(0, now - w.queuedAt);
+            w.overdue = overdue;
             waits[p].add(w.waitNanos);
             inFlight++;
+            if (overdue) {
+                agedInFlight++;
+                aged++;
+            }
             w.state = GRANTED;
             LockSupport.unpark(w.thread);
             if (line.waiters.isEmpty()) {
@@ -263,20 +292,31 @@ final class ModelScheduler implements Admission {
                 line.granted = true;
                 line.lastGrant = now;
                 rank(line, true);
-                ready.add(line);
+                add(line);
             }
         }
     }
 
+    private void add(Line line) {
+        ready.add(line);
+        byPriority.add(line);
+    }
+
+    private void remove(Line line) {
+        ready.remove(line);
+        byPriority.remove(line);
+    }
+
     /**
-     * Ranks a line by its head; the line must not be in {@link #ready}. Under the lock.
+     * Ranks a line by its head; the line must not be in {@link #ready} or {@link #byPriority}. Under the lock.
      *
      * @param justGranted the agent was granted a slot just now: on a tie it goes behind every line already waiting
      */
     private void rank(Line line, boolean justGranted) {
         Waiter head = line.waiters.peekFirst();
-        long start = line.granted ? Math.max(head.queuedAt, line.lastGrant) : head.queuedAt;
-        line.rank = start + head.priority.ordinal() * agingNanos;
+        line.level = head.priority.ordinal();
+        line.start = line.granted ? Math.max(head.queuedAt, line.lastGrant) : head.queuedAt;
+        line.deadline = line.start + line.level * agingNanos;
         if (justGranted) {
             line.sequence = ++sequence;
         } else if (!line.granted) {
@@ -306,6 +346,7 @@ final class ModelScheduler implements Admission {
             }
             lines.clear();
             ready.clear();
+            byPriority.clear();
             Arrays.fill(queued, 0);
         } finally {
             lock.unlock();

@@ -292,6 +292,52 @@ class ModelSchedulerTest {
     }
 
     @Test
+    void overdueCallsHoldAtMostAQuarterOfTheSlotsAndTheRestGoByPriority() throws Exception {
+        scheduler(8); // an aging lane of 2
+        List<Call> holders = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            holders.add(call("h" + i, "h" + i, Priority.CRITICAL));
+        }
+        for (int i = 1; i <= 3; i++) {
+            call("low" + i, "l" + i, Priority.LOW);
+        }
+        advance(3 * AGING_MS + 1);
+        for (int i = 1; i <= 3; i++) {
+            call("critical" + i, "c" + i, Priority.CRITICAL);
+        }
+        for (int i = 0; i < 6; i++) {
+            release(holders.get(i));
+        }
+        // two overdue low calls fill the aging lane; the third waits, and the critical calls go by priority
+        assertThat(granted.subList(8, granted.size()))
+                .containsExactly("low1", "low2", "critical1", "critical2", "critical3", "low3");
+        assertThat(scheduler.stats("p").aged()).isEqualTo(2);
+    }
+
+    @Test
+    void anOverdueCallTakesTheAgingLaneAsSoonAsItFrees() throws Exception {
+        scheduler(4); // an aging lane of 1
+        List<Call> holders = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            holders.add(call("h" + i, "h" + i, Priority.HIGH));
+        }
+        call("low1", "l1", Priority.LOW);
+        call("low2", "l2", Priority.LOW);
+        advance(3 * AGING_MS + 1);
+        call("critical1", "c1", Priority.CRITICAL);
+        call("critical2", "c2", Priority.CRITICAL);
+        call("critical3", "c3", Priority.CRITICAL);
+        release(holders.get(0));
+        release(holders.get(1));
+        assertThat(granted.subList(4, granted.size())).containsExactly("low1", "critical1");
+        Call low1 = calls.stream().filter(c -> c.name.equals("low1")).findFirst().orElseThrow();
+        release(low1);
+        assertThat(granted.subList(4, granted.size())).containsExactly("low1", "critical1", "low2");
+        release(holders.get(2));
+        assertThat(granted.subList(4, granted.size())).containsExactly("low1", "critical1", "low2", "critical2");
+    }
+
+    @Test
     void aLowCallIsNotStarvedByAnEndlessStreamOfCriticalOnes() throws Exception {
         scheduler(1);
         Call holder = call("c0", "critical-0", Priority.CRITICAL);
