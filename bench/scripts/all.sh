@@ -33,6 +33,7 @@ bench files    java -cp "$jar" io.toka.bench.tools.FileReaderLatency
 bench runtime  java -cp "$jar" io.toka.bench.runtime.RuntimeLatency
 bench external java -cp "$jar" io.toka.bench.tools.ExternalCallOverhead
 bench agents   java -cp "$jar" io.toka.orchestration.internal.agent.AgentsBenchmark
+bench queue    java -cp "$jar" io.toka.orchestration.internal.agent.ModelQueueBenchmark
 
 peers=${HTTP_PEERS:-../shared/bench/http-peers}
 if [[ "$skip" != *" http "* ]]; then
