@@ -17,11 +17,21 @@ import java.util.Map;
  * @param security sandbox, capabilities_required (the permissions the agent's token is narrowed to), resource
  *     limits
  * @param maxSteps the most model turns per task (default 10)
+ * @param durable whether the agent's runs record every step and resume after a restart ({@code durable}, default
+ *     true; the runtime's switch can turn it off for every agent) (since 2.1.0)
  * @param source where it was loaded from (a file path), or {@code "api"}
  */
 public record AgentConfig(Metadata metadata, Spec spec, Capabilities capabilities, List<Objective> objectives,
         List<Task> tasks, Dependencies dependencies, Reporting reporting, Security security, int maxSteps,
-        String source) {
+        boolean durable, String source) {
+
+    /** A durable configuration (the 2.0.0 constructor). */
+    public AgentConfig(Metadata metadata, Spec spec, Capabilities capabilities, List<Objective> objectives,
+            List<Task> tasks, Dependencies dependencies, Reporting reporting, Security security, int maxSteps,
+            String source) {
+        this(metadata, spec, capabilities, objectives, tasks, dependencies, reporting, security, maxSteps, true,
+                source);
+    }
 
     /** The default number of model turns per task. */
     public static final int DEFAULT_MAX_STEPS = 10;

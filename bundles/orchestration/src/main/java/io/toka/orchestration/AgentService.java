@@ -25,7 +25,8 @@ public interface AgentService {
     AgentConfig define(String yaml, String source, SecurityContext caller) throws AgentConfigException;
 
     /**
-     * Removes a configuration that came from the API; false if unknown. Running agents are not affected.
+     * Removes a configuration that came from the API; false if unknown. A running agent finishes its run; the tasks
+     * queued for the agent are dropped (recorded as {@code tasks.dropped}).
      *
      * @param caller who removes it: needs {@code agent:define} (audited)
      * @throws io.toka.security.AccessDeniedException if the caller lacks {@code agent:define}
@@ -59,4 +60,14 @@ public interface AgentService {
 
     /** Waits until the agent's current run has finished; returns its final status. */
     AgentStatus await(String name, java.time.Duration timeout) throws InterruptedException;
+
+    /**
+     * The agent's tasks that are running and queued: the task its run is on, then the tasks waiting for it in the
+     * kernel's queue, oldest first. Added in 2.1.0 as a default method; the default reports none.
+     *
+     * @throws IllegalArgumentException for an unknown agent
+     */
+    default List<AgentTask> tasks(String name) {
+        return List.of();
+    }
 }

@@ -19,16 +19,28 @@ import java.util.List;
  * @param verdict the final verdict, or {@code null} while running
  * @param queueWaitMs how long the run's model calls have waited in the LLM gateway's queue for a free slot of the
  *     provider, added up (since 2.1.0)
+ * @param resumedAt when the run was last rebuilt from its journal and resumed after a restart, or {@code null} if it
+ *     never was (since 2.1.0)
+ * @param parent the agent that spawned this one, or {@code null} (since 2.1.0)
+ * @param durable whether the run records its steps and resumes after a restart (since 2.1.0)
  */
 public record AgentStatus(String agent, String runId, State state, int currentTask, int totalTasks, double progress,
         String message, Instant startedAt, Instant finishedAt, List<TaskOutcome> tasks, String verdict,
-        long queueWaitMs) {
+        long queueWaitMs, Instant resumedAt, String parent, boolean durable) {
 
     /** A status without a queue wait (the 2.0.0 constructor). */
     public AgentStatus(String agent, String runId, State state, int currentTask, int totalTasks, double progress,
             String message, Instant startedAt, Instant finishedAt, List<TaskOutcome> tasks, String verdict) {
         this(agent, runId, state, currentTask, totalTasks, progress, message, startedAt, finishedAt, tasks, verdict,
                 0);
+    }
+
+    /** A status of a run that never resumed, has no parent and is not durable. */
+    public AgentStatus(String agent, String runId, State state, int currentTask, int totalTasks, double progress,
+            String message, Instant startedAt, Instant finishedAt, List<TaskOutcome> tasks, String verdict,
+            long queueWaitMs) {
+        this(agent, runId, state, currentTask, totalTasks, progress, message, startedAt, finishedAt, tasks, verdict,
+                queueWaitMs, null, null, false);
     }
 
     /** The lifecycle of a run. */

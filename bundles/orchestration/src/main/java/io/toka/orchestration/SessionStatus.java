@@ -15,7 +15,14 @@ import java.util.List;
  * @param finishedAt when it finished, or {@code null}
  * @param error why it failed, or {@code null}
  * @param summary a status per agent (its last run)
+ * @param resumedAt when the session was rebuilt from its journal after a restart, or {@code null} (since 2.1.0)
  */
 public record SessionStatus(String id, String phase, double progress, List<String> agents, Instant startedAt,
-        Instant finishedAt, String error, List<AgentStatus> summary) {
+        Instant finishedAt, String error, List<AgentStatus> summary, Instant resumedAt) {
+
+    /** A session that never resumed (the 2.0.0 constructor). */
+    public SessionStatus(String id, String phase, double progress, List<String> agents, Instant startedAt,
+            Instant finishedAt, String error, List<AgentStatus> summary) {
+        this(id, phase, progress, agents, startedAt, finishedAt, error, summary, null);
+    }
 }

@@ -115,7 +115,7 @@ public final class KernelImpl implements Kernel, EventBus {
     }
 
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         ServiceRegistration<AuditListener> r = auditRegistration;
         if (r != null) {
             try {

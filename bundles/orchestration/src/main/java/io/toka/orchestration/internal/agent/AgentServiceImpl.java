@@ -1,23 +1,27 @@
 package io.toka.orchestration.internal.agent;
 
+import io.toka.event.EventStore;
+import io.toka.kernel.AgentRuntime;
+import io.toka.kernel.CapabilityDeniedException;
+import io.toka.kernel.InvalidOperationException;
 import io.toka.kernel.Kernel;
+import io.toka.kernel.KernelException;
+import io.toka.kernel.Message;
+import io.toka.kernel.Operation;
+import io.toka.kernel.QueuedTask;
 import io.toka.llm.LlmGateway;
 import io.toka.orchestration.AgentConfig;
 import io.toka.orchestration.AgentConfigException;
 import io.toka.orchestration.AgentService;
 import io.toka.orchestration.AgentStatus;
+import io.toka.orchestration.AgentTask;
 import io.toka.orchestration.internal.config.AgentCatalog;
 import io.toka.runtime.registry.ToolRegistry;
-import io.toka.security.AccessDeniedException;
-import io.toka.security.AuthenticationException;
-import io.toka.security.DelegationRequest;
-import io.toka.security.IssuedToken;
 import io.toka.security.SecurityContext;
-import io.toka.security.TokenClaims;
-import io.toka.security.TokenRequestException;
 import io.toka.security.TokenService;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -36,9 +40,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -46,14 +47,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs agents: each run gets a token delegated from the caller's and narrowed to the agent's
- * {@code capabilities_required} (see {@link AgentPermissions}), and a thread of a pool of
- * {@code maxConcurrentAgents}; more runs wait for a thread in state {@code READY}. See {@link AgentRun} for the
- * lifecycle and {@link TaskLoop} for one task's conversation with the model.
+ * Runs agents, as the kernel's {@link AgentRuntime}: each run gets a token delegated from its caller's and narrowed
+ * to the agent's {@code capabilities_required} (see {@link Delegation}), and a thread of a pool of
+ * {@code maxConcurrentAgents}; more runs wait for a thread in state {@code READY}. An agent has at most one run at a
+ * time. See {@link AgentRun} for the lifecycle, {@link TaskLoop} for one task's conversation with the model,
+ * {@link Admissions} for the tasks and children the kernel admits, and {@link Recovery} for runs rebuilt after a
+ * restart.
  */
-@Component(service = AgentService.class, configurationPid = AgentServiceImpl.PID)
+@Component(service = {AgentService.class, AgentRuntime.class, SessionRuns.class}, configurationPid = AgentServiceImpl.PID)
 @Designate(ocd = AgentServiceImpl.Config.class)
-public final class AgentServiceImpl implements AgentService {
+public final class AgentServiceImpl implements AgentService, AgentRuntime, AgentRun.Host, SessionRuns {
 
     /** Configuration PID. */
     public static final String PID = "io.toka.agents.runtime";
@@ -92,39 +95,96 @@ public final class AgentServiceImpl implements AgentService {
                 description = "Tool output sent back to the model, at most; longer output is truncated. The LLM "
                         + "gateway caps a whole prompt at 32 KiB.", min = "256")
         int maxToolOutputChars() default 8192;
+
+        @AttributeDefinition(name = "Durable runs",
+                description = "Record every step of a run before acting on it, so that runs resume after a crash or "
+                        + "restart. An agent can turn it off for itself (durable: false in its YAML); off here, no "
+                        + "run is durable.")
+        boolean durable() default true;
+
+        @AttributeDefinition(name = "State directory",
+                description = "Where the tokens of durable runs and queued tasks are kept, in owner-only files; "
+                        + "empty means ${karaf.data}/toka/agents.")
+        String stateDirectory() default "";
+
+        @AttributeDefinition(name = "Record timeout (s)",
+                description = "How long a durable run waits for one step to be stored; a run whose step is not "
+                        + "stored stops, and resumes after a restart.", min = "1")
+        int recordTimeoutSeconds() default 30;
+
+        @AttributeDefinition(name = "Verdict tool",
+                description = "Offer the model the report_verdict tool (a JSON Schema); the trailing JSON verdict "
+                        + "stays as the fallback. Turn it off for an OpenAI-compatible server that rejects tools.")
+        boolean verdictTool() default true;
+
+        @AttributeDefinition(name = "Resume tool wait (s)",
+                description = "How long a run resumed after a restart waits for the tools it was offered to be "
+                        + "registered again before it goes on.", min = "0")
+        int resumeToolWaitSeconds() default 60;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentServiceImpl.class);
 
-    private final AgentCatalog catalog;
-    private final ToolRegistry tools;
-    private final TokenService tokens;
-    private final Settings settings;
+    final AgentCatalog catalog;
+    final ToolRegistry tools;
+    final TokenService tokens;
+    final Settings settings;
+    final Delegation delegation;
     private final ThreadPoolExecutor pool;
     private final ScheduledThreadPoolExecutor watchdog;
-    private final AgentRun.Context context;
+    final AgentRun.Context context;
     /** Agent name → its latest run. */
-    private final Map<String, AgentRun> runs = new ConcurrentHashMap<>();
+    final Map<String, AgentRun> runs = new ConcurrentHashMap<>();
+    /** Tokens of queued tasks (the vault keeps those of durable agents across restarts). */
+    private final Map<String, String> taskTokens = new ConcurrentHashMap<>();
+    private final Admissions admissions;
+    final TokenVault vault;
+    final EventStore store;
+    private volatile RunJournal.Hooks hooks;
+    private volatile boolean stopping;
+    private volatile Thread recovery;
+    private final java.util.concurrent.CountDownLatch recovered = new java.util.concurrent.CountDownLatch(1);
 
-    /** Where progress and results are posted; absent in plain unit tests. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+    /** Where events go; set by the component, or by tests with {@link #setKernel}. */
     volatile Kernel kernel;
 
+    /**
+     * The component: the kernel records the runs' events and queues their tasks, and the store holds the journals
+     * that durable runs are rebuilt from after a restart.
+     */
     @Activate
     public AgentServiceImpl(@Reference AgentCatalog catalog, @Reference LlmGateway llm, @Reference ToolRegistry tools,
-            @Reference TokenService tokens, Config config) {
+            @Reference TokenService tokens, @Reference Kernel kernel, @Reference EventStore store, Config config) {
+        this(catalog, llm, tools, tokens, kernel, store, Settings.of(config));
+        recoverInBackground();
+    }
+
+    /** Without a kernel or a store (tests): nothing is durable, nothing is queued; events go to {@link #setKernel}. */
+    public AgentServiceImpl(AgentCatalog catalog, LlmGateway llm, ToolRegistry tools, TokenService tokens,
+            Config config) {
+        this(catalog, llm, tools, tokens, null, null, Settings.of(config));
+        recovered.countDown();
+    }
+
+    AgentServiceImpl(AgentCatalog catalog, LlmGateway llm, ToolRegistry tools, TokenService tokens, Kernel kernel,
+            EventStore store, Settings settings) {
         this.catalog = catalog;
         this.tools = tools;
         this.tokens = tokens;
-        this.settings = Settings.of(config);
+        this.kernel = kernel;
+        this.store = store;
+        this.settings = settings;
+        this.delegation = new Delegation(tokens, tools, settings.tokenTtl());
+        this.vault = new TokenVault(settings.stateDirectory());
         this.pool = new ThreadPoolExecutor(settings.maxConcurrentAgents(), settings.maxConcurrentAgents(), 0,
                 TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads("toka-agent-"));
         this.watchdog = new ScheduledThreadPoolExecutor(1, threads("toka-agent-watchdog-"));
         watchdog.setRemoveOnCancelPolicy(true);
-        this.context = new AgentRun.Context(llm, tools, new Reporter(() -> kernel), settings, watchdog);
-        LOG.info("Agent runtime started: {} concurrent agent(s), {} retries from {} ms", settings.maxConcurrentAgents(),
-                settings.maxRetries(), settings.retryBaseMillis());
+        this.context = new AgentRun.Context(llm, tools, new Reporter(() -> this.kernel), settings, watchdog, this);
+        this.admissions = new Admissions(this);
+        LOG.info("Agent runtime started: {} concurrent agent(s), {} retries from {} ms, durable runs {}",
+                settings.maxConcurrentAgents(), settings.maxRetries(), settings.retryBaseMillis(),
+                durableHere() ? "on" : "off");
     }
 
     /** Sets the kernel events go to; for tests that build the service with {@code new}. */
@@ -132,21 +192,55 @@ public final class AgentServiceImpl implements AgentService {
         this.kernel = kernel;
     }
 
+    /** For tests that stop a run at a step boundary. */
+    void setJournalHooks(RunJournal.Hooks hooks) {
+        this.hooks = hooks;
+    }
+
+    RunJournal.Hooks hooks() {
+        return hooks;
+    }
+
+    /**
+     * Stops the runtime. Durable runs stop quietly and resume at the next start (their journals stay open); the
+     * others are terminated.
+     */
     @Deactivate
     public void deactivate() {
         if (pool.isShutdown()) {
             return;
         }
-        runs.values().forEach(AgentRun::terminate);
+        stopping = true;
+        Thread r = recovery;
+        if (r != null) {
+            r.interrupt();
+        }
+        runs.values().forEach(AgentRun::shutdown);
         pool.shutdownNow();
         watchdog.shutdownNow();
         try {
             if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.warn("Some agent threads did not stop within 10 s");
             }
+            if (r != null) {
+                r.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Whether runs can be durable here at all: switched on, with a kernel to record and a store to read back. */
+    boolean durableHere() {
+        return settings.durable() && kernel != null && store != null;
+    }
+
+    boolean durable(AgentConfig config) {
+        return durableHere() && config.durable();
+    }
+
+    RunJournal journal(AgentConfig config) {
+        return durable(config) ? new RunJournal(() -> kernel, true, settings.recordTimeout(), hooks) : RunJournal.OFF;
     }
 
     // ---------------------------------------------------------------- configurations
@@ -170,17 +264,63 @@ public final class AgentServiceImpl implements AgentService {
     @Override
     public boolean remove(String name, SecurityContext caller) {
         caller.authorize("agent.remove:" + name, List.of(AgentPermissions.DEFINE));
-        return catalog.remove(name);
+        boolean removed = catalog.remove(name);
+        if (removed) {
+            dropQueue(name, "agent '" + name + "' was deleted");
+        }
+        return removed;
+    }
+
+    /** Frees the agent's queue in the kernel and forgets its tasks' tokens. */
+    void dropQueue(String name, String reason) {
+        Kernel k = kernel;
+        if (k == null) {
+            return;
+        }
+        List<QueuedTask> queued = k.queued(name);
+        try {
+            k.dropTasks(name, reason);
+        } catch (RuntimeException e) {
+            LOG.warn("Could not drop the tasks queued for agent {}: {}", name, e.toString());
+            return;
+        }
+        queued.forEach(t -> taskDone(t.id()));
     }
 
     // ---------------------------------------------------------------- runs
 
     @Override
     public AgentStatus run(String name, SecurityContext caller) {
+        return run(name, caller, null).status();
+    }
+
+    /**
+     * Starts a run of a defined agent for a caller, as part of a session or not.
+     *
+     * @throws IllegalArgumentException for an unknown agent
+     * @throws IllegalStateException if the agent is already running
+     */
+    AgentRun run(String name, SecurityContext caller, String session) {
         Objects.requireNonNull(caller, "caller");
         caller.authorize("agent.run:" + name, List.of(AgentPermissions.RUN));
         AgentConfig config = catalog.get(name)
                 .orElseThrow(() -> new IllegalArgumentException("unknown agent '" + name + "'"));
+        return start(config, caller.subject(), () -> delegation.token(config, caller, true), null, session);
+    }
+
+    /** How a new run gets its own token; null for a run of queued tasks only. */
+    interface TokenSource {
+        TaskLoop.TaskToken get() throws Delegation.Refused;
+    }
+
+    /**
+     * Starts a run: delegates its token, keeps it (durable runs), and hands the run to the pool. A run that cannot get
+     * its token fails at once, with the reason.
+     *
+     * @param parent the spawning run, or null
+     */
+    AgentRun start(AgentConfig config, String callerSubject, TokenSource token, AgentRun parent, String session) {
+        String name = config.name();
         String runId = UUID.randomUUID().toString();
         AgentRun[] created = new AgentRun[1];
         runs.compute(name, (n, previous) -> {
@@ -188,62 +328,85 @@ public final class AgentServiceImpl implements AgentService {
                 throw new IllegalStateException("agent '" + name + "' is already running (run " + previous.runId
                         + ")");
             }
-            created[0] = prepare(config, runId, caller);
+            created[0] = prepare(config, runId, callerSubject, token, parent, session);
             return created[0];
         });
         AgentRun r = created[0];
-        if (!r.isFinished()) {
-            try {
-                pool.execute(r);
-            } catch (RejectedExecutionException e) {
-                r.terminate();
-                throw new IllegalStateException("the agent runtime is stopping; agent '" + name + "' was not started");
-            }
+        if (parent != null) {
+            parent.adopt(r);
         }
-        return r.status();
+        if (!r.isFinished()) {
+            execute(r);
+        }
+        return r;
     }
 
-    /** Delegates and authenticates the agent's token; a run that cannot get one is failed at once, with the reason. */
-    private AgentRun prepare(AgentConfig config, String runId, SecurityContext caller) {
+    private AgentRun prepare(AgentConfig config, String runId, String callerSubject, TokenSource source,
+            AgentRun parent, String session) {
         ResourceLimits limits;
         try {
             limits = ResourceLimits.of(config.security());
         } catch (IllegalArgumentException e) {
-            return AgentRun.refused(config, runId, caller.subject(), e.getMessage(), context);
+            return AgentRun.refused(config, runId, callerSubject, e.getMessage(), context);
         }
-        List<String> capabilities = AgentPermissions.capabilities(
-                config.security() == null ? List.of() : config.security().capabilitiesRequired());
-        if (capabilities.isEmpty()) {
-            return AgentRun.refused(config, runId, caller.subject(),
-                    "security.capabilities_required is empty: an agent token needs at least one permission", context);
+        TaskLoop.TaskToken own = null;
+        if (source != null) {
+            try {
+                own = source.get();
+            } catch (Delegation.Refused e) {
+                LOG.info("Agent {} not started: {}", config.name(), e.getMessage());
+                return AgentRun.refused(config, runId, callerSubject, e.getMessage(), context);
+            }
         }
-        List<String> permissions = AgentPermissions.delegated(capabilities, tools.list(), caller);
-        SecurityContext agent;
-        try {
-            // A caller with a token (HTTP) delegates from it, so the agent's token is a narrowed child in its chain.
-            // A shell user logged in through JAAS has no token: Toka issues one for the agent, which needs
-            // token:issue and every permission granted (checked by the token service).
-            IssuedToken token = caller.token().isPresent()
-                    ? tokens.delegate(caller, new DelegationRequest("agent:" + config.name(), permissions,
-                            ttl(caller), List.of(), java.util.Set.of()))
-                    : tokens.issue(caller, new io.toka.security.TokenRequest("agent:" + config.name(), null,
-                            permissions, settings.tokenTtl()));
-            agent = tokens.authenticate(token.token());
-        } catch (AccessDeniedException | TokenRequestException | AuthenticationException e) {
-            String reason = "cannot delegate the agent's token from " + caller.subject() + ": " + e.getMessage();
-            LOG.info("Agent {} not started: {}", config.name(), reason);
-            return AgentRun.refused(config, runId, caller.subject(), reason, context);
+        RunJournal journal = journal(config);
+        if (journal.durable() && own != null) {
+            try {
+                vault.put(runId, own.raw());
+            } catch (RuntimeException e) {
+                return AgentRun.refused(config, runId, callerSubject, "cannot keep the run's token for a durable run: "
+                        + e.getMessage(), context);
+            }
         }
-        return new AgentRun(config, runId, caller.subject(), agent, limits, context);
+        return new AgentRun(config, runId, callerSubject, own, limits, context, journal,
+                parent == null ? null : parent.config.name(), parent == null ? null : parent.runId, session,
+                Instant.now());
     }
 
-    /** The configured lifetime, or null (expire with the caller's token) when that would outlive it. */
-    private Duration ttl(SecurityContext caller) {
-        Optional<Instant> parentExpiry = caller.token().map(TokenClaims::expiresAt);
-        if (parentExpiry.isPresent() && Instant.now().plus(settings.tokenTtl()).isAfter(parentExpiry.get())) {
-            return null;
+    void execute(AgentRun r) {
+        try {
+            pool.execute(r);
+        } catch (RejectedExecutionException e) {
+            r.terminate();
+            throw new IllegalStateException("the agent runtime is stopping; agent '" + r.config.name()
+                    + "' was not started");
         }
-        return settings.tokenTtl();
+    }
+
+    /**
+     * A task was queued for the agent: an idle agent gets a run for its queue (the tasks' own tokens); a running one
+     * takes the task after its current task.
+     */
+    void kick(String agent, String subject) {
+        if (stopping) {
+            return;
+        }
+        AgentRun current = runs.get(agent);
+        if (current != null && !current.isFinished()) {
+            return;
+        }
+        Optional<AgentConfig> config = catalog.get(agent);
+        if (config.isEmpty() && current != null) {
+            config = Optional.of(current.config);
+        }
+        if (config.isEmpty()) {
+            dropQueue(agent, "agent '" + agent + "' is not defined");
+            return;
+        }
+        try {
+            start(config.get(), subject, null, null, null);
+        } catch (IllegalStateException raced) {
+            // another thread started a run, which takes the task
+        }
     }
 
     @Override
@@ -276,12 +439,183 @@ public final class AgentServiceImpl implements AgentService {
         return latest(name).await(timeout);
     }
 
+    @Override
+    public List<AgentTask> tasks(String name) {
+        AgentRun r = runs.get(name);
+        if (catalog.get(name).isEmpty() && r == null) {
+            throw new IllegalArgumentException("unknown agent '" + name + "'");
+        }
+        List<AgentTask> out = new ArrayList<>();
+        if (r != null && !r.isFinished()) {
+            r.currentTask().ifPresent(t -> out.add(new AgentTask(t.taskId, t.description, "RUNNING",
+                    r.callerSubject, null, r.runId, t.index)));
+        }
+        Kernel k = kernel;
+        if (k != null) {
+            for (QueuedTask q : k.queued(name)) {
+                out.add(new AgentTask(q.id(), q.task(), "QUEUED", q.subject(), q.queuedAt(), null, 0));
+            }
+        }
+        return out;
+    }
+
     private AgentRun latest(String name) {
         AgentRun r = runs.get(name);
         if (r == null) {
             throw new IllegalArgumentException("agent '" + name + "' has not run");
         }
         return r;
+    }
+
+    // ---------------------------------------------------------------- the kernel's agent runtime
+
+    @Override
+    public Admission admit(Operation operation, SecurityContext caller) throws InvalidOperationException,
+            CapabilityDeniedException {
+        return admissions.admit(operation, caller);
+    }
+
+    /** A queued task's token, kept. */
+    void keepTaskToken(String taskId, String raw, boolean durable) {
+        taskTokens.put(taskId, raw);
+        if (durable) {
+            vault.put(taskId, raw);
+        }
+    }
+
+    // ---------------------------------------------------------------- AgentRun.Host
+
+    @Override
+    public Optional<QueuedTask> takeTask(String agent, String runId) {
+        Kernel k = kernel;
+        return k == null ? Optional.empty() : k.take(agent, runId);
+    }
+
+    @Override
+    public int queued(String agent) {
+        Kernel k = kernel;
+        return k == null ? 0 : k.queuedTasks(agent);
+    }
+
+    @Override
+    public TaskLoop.TaskToken taskToken(String taskId) throws AgentRun.TokenUnavailable {
+        String raw = taskTokens.get(taskId);
+        if (raw == null) {
+            raw = vault.get(taskId).orElse(null);
+        }
+        if (raw == null) {
+            throw new AgentRun.TokenUnavailable("the task's token was not kept (the agent is not durable, or Toka "
+                    + "restarted before it was stored), so the task cannot run");
+        }
+        try {
+            return delegation.reauthenticate(raw, false);
+        } catch (Delegation.Refused e) {
+            throw new AgentRun.TokenUnavailable("the task's token is no longer valid: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void taskDone(String taskId) {
+        if (taskId == null) {
+            return;
+        }
+        taskTokens.remove(taskId);
+        vault.remove(taskId);
+    }
+
+    @Override
+    public void runEnded(AgentRun run, boolean quietly) {
+        if (quietly) {
+            return;
+        }
+        vault.remove(run.runId);
+        String agent = run.config.name();
+        if (!stopping && queued(agent) > 0 && runs.get(agent) == run) {
+            kick(agent, run.callerSubject);
+        }
+    }
+
+    @Override
+    public boolean canSpawn() {
+        return kernel != null;
+    }
+
+    @Override
+    public Optional<String> spawn(AgentRun parent, TaskLoop.TaskToken token, String child) {
+        Kernel k = kernel;
+        if (k == null) {
+            return Optional.of("no kernel to spawn through");
+        }
+        try {
+            k.submit(new Message(token.context().subject(), token.raw(),
+                    new Operation.SpawnSubAgent(parent.config.name(), child)));
+            return Optional.empty();
+        } catch (KernelException e) {
+            return Optional.of(e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("Agent {} could not spawn {}", parent.config.name(), child, e);
+            return Optional.of("the spawn failed: " + e.getClass().getSimpleName());
+        }
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    private void recoverInBackground() {
+        if (store == null || kernel == null) {
+            recovered.countDown();
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                new Recovery(this).run();
+            } catch (RuntimeException e) {
+                LOG.error("Rebuilding the unfinished agent runs failed", e);
+            } finally {
+                recovered.countDown();
+            }
+        }, "toka-agent-recovery");
+        t.setDaemon(true);
+        recovery = t;
+        t.start();
+    }
+
+    /** For tests: rebuilds and resumes the unfinished runs now, on this thread. */
+    Recovery.Report recover() {
+        try {
+            return new Recovery(this).run();
+        } finally {
+            recovered.countDown();
+        }
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    @Override
+    public AgentStatus runInSession(String name, SecurityContext caller, String session) {
+        AgentRun current = runs.get(name);
+        if (current != null && !current.isFinished() && session != null && session.equals(current.session)) {
+            return current.status();
+        }
+        return run(name, caller, session).status();
+    }
+
+    @Override
+    public boolean awaitRecovered(Duration timeout) throws InterruptedException {
+        return recovered.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public boolean durableRuns() {
+        return durableHere();
+    }
+
+    @Override
+    public java.nio.file.Path stateDirectory() {
+        return settings.stateDirectory();
+    }
+
+    boolean stopping() {
+        return stopping;
     }
 
     private static ThreadFactory threads(String prefix) {

@@ -39,8 +39,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * {@code behavioral_directives}, {@code tools_required}, ...) load unchanged.
  *
  * <p>Besides the original rules: {@code metadata.name} must be usable as an id (it names the agent in the API,
- * in permissions and in dependencies), the resource limits must parse ({@link ResourceLimits}), and an optional
- * {@code max_steps} (top level, or {@code spec.max_steps}) must be 1–100.
+ * in permissions and in dependencies), the resource limits must parse ({@link ResourceLimits}), an optional
+ * {@code max_steps} (top level, or {@code spec.max_steps}) must be 1–100, and an optional {@code durable} (top level,
+ * or {@code spec.durable}) must be true or false (default true: the agent's runs resume after a restart).
  *
  * <p>Thread-safe.
  */
@@ -159,8 +160,27 @@ public final class AgentConfigParser {
             int maxSteps = maxSteps(root.has("max_steps") ? root.get("max_steps") : sp.path("max_steps"),
                     root.has("max_steps") ? "max_steps" : "spec.max_steps");
 
+            boolean durable = durable(root.has("durable") ? root.get("durable") : sp.path("durable"),
+                    root.has("durable") ? "durable" : "spec.durable");
+
             return new AgentConfig(metadata, spec, capabilities, objectives, tasks, dependencies, reporting, security,
-                    maxSteps, source);
+                    maxSteps, durable, source);
+        }
+
+        /** {@code durable: true|false}; missing is true. */
+        private boolean durable(JsonNode node, String path) {
+            if (node.isMissingNode() || node.isNull()) {
+                return true;
+            }
+            if (node.isBoolean()) {
+                return node.asBoolean();
+            }
+            String raw = node.asText().strip().toLowerCase(java.util.Locale.ROOT);
+            if (raw.equals("true") || raw.equals("false")) {
+                return raw.equals("true");
+            }
+            problems.add(path + " must be true or false, not '" + node.asText() + "'");
+            return true;
         }
 
         private List<Objective> objectives(JsonNode node) {

@@ -157,6 +157,31 @@ public final class AgentFixture implements AutoCloseable {
             public int maxToolOutputChars() {
                 return 8192;
             }
+
+            @Override
+            public boolean durable() {
+                return true;
+            }
+
+            @Override
+            public String stateDirectory() {
+                return "";
+            }
+
+            @Override
+            public int recordTimeoutSeconds() {
+                return 30;
+            }
+
+            @Override
+            public boolean verdictTool() {
+                return true;
+            }
+
+            @Override
+            public int resumeToolWaitSeconds() {
+                return 5;
+            }
         };
     }
 

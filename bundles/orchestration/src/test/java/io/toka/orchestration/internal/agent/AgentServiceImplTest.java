@@ -126,8 +126,11 @@ class AgentServiceImplTest {
         runToEnd("reader");
 
         LlmRequest r = f.llm.requestsOf("reader").get(0);
-        assertThat(r.tools()).extracting(LlmTool::name).containsExactly("file-reader", "free-tool");
+        assertThat(r.tools()).extracting(LlmTool::name).containsExactly("file-reader", "free-tool", "report_verdict");
         assertThat(r.tools().get(0).inputSchema()).contains("\"path\"");
+        // the verdict tool comes with its JSON Schema; no spawn_agent without a kernel and agent:spawn
+        assertThat(r.tools().get(2).inputSchema()).contains("\"enum\":[\"success\",\"failure\"]",
+                "\"required\":[\"verdict\",\"summary\"]");
     }
 
     @Test
@@ -144,16 +147,81 @@ class AgentServiceImplTest {
     }
 
     @Test
-    void aFinalAnswerWithoutAVerdictFails() throws Exception {
+    void aFinalAnswerWithoutAVerdictGetsOneReminderThenFails() throws Exception {
         f.catalog.add(TestCatalog.agent("vague", READ_WRITE, "Do something"));
-        f.llm.script("vague", text("All done, everything went well."));
+        f.llm.script("vague", text("All done, everything went well."), text("Really, it is done."));
 
         AgentStatus s = runToEnd("vague");
 
         assertThat(s.state()).isEqualTo(State.FAILED);
         assertThat(s.verdict()).isEqualTo("failure");
         assertThat(s.tasks().get(0).summary()).startsWith("no verdict");
+        assertThat(s.tasks().get(0).steps()).isEqualTo(2);
         assertThat(s.message()).contains("1 of 1 task(s) failed");
+        List<LlmRequest> requests = f.llm.requestsOf("vague");
+        assertThat(requests).hasSize(2);
+        String reminder = ((ContentBlock.Text) requests.get(1).messages().get(2).content().get(0)).text();
+        assertThat(reminder).contains("reported no verdict", "report_verdict", "only reminder");
+    }
+
+    @Test
+    void theReminderTurnCanStillReportTheVerdict() throws Exception {
+        f.catalog.add(TestCatalog.agent("forgetful", READ_WRITE, "Do something"));
+        f.llm.script("forgetful", text("Finished the work."), verdict("success", "finished after the reminder"));
+
+        AgentStatus s = runToEnd("forgetful");
+
+        assertThat(s.state()).isEqualTo(State.COMPLETED);
+        assertThat(s.tasks().get(0).summary()).isEqualTo("finished after the reminder");
+    }
+
+    @Test
+    void theVerdictToolDecidesAndItsOtherCallsRunFirst() throws Exception {
+        Files.writeString(f.workspace.resolve("notes.txt"), "content");
+        f.catalog.add(TestCatalog.agent("tooled", READ_WRITE, "Read and report"));
+        f.llm.script("tooled", r -> ScriptedGateway.reply(List.of(
+                new ContentBlock.ToolUse("c1", "file-reader", java.util.Map.of("path", "notes.txt")),
+                new ContentBlock.ToolUse("v1", "report_verdict",
+                        java.util.Map.of("verdict", "success", "summary", "read notes.txt")))));
+
+        AgentStatus s = runToEnd("tooled");
+
+        assertThat(s.state()).isEqualTo(State.COMPLETED);
+        assertThat(s.tasks().get(0).summary()).isEqualTo("read notes.txt");
+        assertThat(s.tasks().get(0).toolCalls()).isEqualTo(1);
+        assertThat(f.llm.requestsOf("tooled")).hasSize(1);
+    }
+
+    @Test
+    void anInvalidVerdictIsRefusedToTheModelWhichTriesAgain() throws Exception {
+        f.catalog.add(TestCatalog.agent("sloppy", READ_WRITE, "Report"));
+        f.llm.script("sloppy",
+                r -> ScriptedGateway.reply(List.of(new ContentBlock.ToolUse("v1", "report_verdict",
+                        java.util.Map.of("verdict", "probably", "summary", "hmm")))),
+                r -> ScriptedGateway.reply(List.of(new ContentBlock.ToolUse("v2", "report_verdict",
+                        java.util.Map.of("verdict", "failure", "summary", "could not do it")))));
+
+        AgentStatus s = runToEnd("sloppy");
+
+        assertThat(s.state()).isEqualTo(State.FAILED);
+        assertThat(s.tasks().get(0).summary()).isEqualTo("could not do it");
+        ContentBlock.ToolResult refusal = toolResults(f.llm.requestsOf("sloppy").get(1)).get(0);
+        assertThat(refusal.toolUseId()).isEqualTo("v1");
+        assertThat(refusal.isError()).isTrue();
+        assertThat(refusal.content()).contains("invalid verdict", "'probably'");
+    }
+
+    @Test
+    void aSuccessReportedWithTheToolIsStillDowngradedByAnUnrecoveredToolFailure() throws Exception {
+        f.register(AgentFixture.simpleTool("flaky", true));
+        f.catalog.add(TestCatalog.agent("claims", READ_WRITE, "Use flaky"));
+        f.llm.script("claims", f.llm.tool("flaky"), r -> ScriptedGateway.reply(List.of(new ContentBlock.ToolUse(
+                "v1", "report_verdict", java.util.Map.of("verdict", "success", "summary", "fine")))));
+
+        AgentStatus s = runToEnd("claims");
+
+        assertThat(s.state()).isEqualTo(State.FAILED);
+        assertThat(s.tasks().get(0).summary()).contains("last call of tool 'flaky' failed");
     }
 
     @Test
@@ -362,7 +430,7 @@ class AgentServiceImplTest {
     @Test
     void eventsArePostedInOrder() throws Exception {
         f.catalog.add(TestCatalog.agent("reporter", READ_WRITE, "First", "Second"));
-        f.llm.script("reporter", verdict("success", "one"), text("no verdict here"));
+        f.llm.script("reporter", verdict("success", "one"), text("no verdict here"), text("none again"));
 
         AgentStatus s = runToEnd("reporter");
 

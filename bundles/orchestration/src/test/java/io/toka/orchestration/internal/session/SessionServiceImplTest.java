@@ -89,7 +89,7 @@ class SessionServiceImplTest {
         add("b", Priority.HIGH, "a");
         add("a", Priority.HIGH);
         add("free", Priority.LOW);
-        f.llm.script("a", text("no verdict"));
+        f.llm.script("a", text("no verdict"), text("still no verdict after the reminder"));
         f.llm.fallback(verdict("success", "done"));
 
         SessionStatus s = sessions(start(10).start(List.of("a", "b", "c", "free"), f.orchestrator));

@@ -1,0 +1,27 @@
+package io.toka.orchestration.internal.agent;
+
+import io.toka.orchestration.AgentStatus;
+import io.toka.security.SecurityContext;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** What sessions need from the agent runtime beyond {@link io.toka.orchestration.AgentService}, inside the bundle. */
+public interface SessionRuns {
+
+    /**
+     * The agent's run in this session: the one already running for it (rebuilt after a restart, say), or a new one.
+     *
+     * @throws IllegalArgumentException for an unknown agent
+     * @throws IllegalStateException if the agent is running for something else
+     */
+    AgentStatus runInSession(String name, SecurityContext caller, String session);
+
+    /** Waits until the runs that had not ended before a restart are rebuilt (at once when there was nothing to do). */
+    boolean awaitRecovered(Duration timeout) throws InterruptedException;
+
+    /** Whether runs are durable here (switched on, with a kernel and an event store). */
+    boolean durableRuns();
+
+    /** Where the tokens of durable runs, tasks and sessions are kept. */
+    Path stateDirectory();
+}
