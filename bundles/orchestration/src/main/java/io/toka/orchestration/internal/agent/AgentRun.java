@@ -155,6 +155,8 @@ final class AgentRun implements Runnable {
     private volatile TaskLoop.TaskToken currentToken;
     /** Queued tasks the kernel handed to this run that have not started (a crash between the two). */
     private final Deque<QueuedTask> taken = new ArrayDeque<>();
+    /** Whether the run's start is recorded (its journal is open until its end is recorded). */
+    private volatile boolean journalOpen;
     /** Set when rebuilt from a journal: what the run does first, for its {@code agent.run.recovered} record. */
     private String recovery;
     /** Run time before the restart, counted against the timeout. */
@@ -209,6 +211,16 @@ final class AgentRun implements Runnable {
         return journal;
     }
 
+    /**
+     * Records the run's start ({@code agent.run.started}, with its configuration as it is now), before the run is
+     * accepted: a run the caller was told about is in the log.
+     */
+    void open() throws RunJournal.NotRecorded, InterruptedException {
+        journal.commit(new RunEvents.Started(config.name(), runId, subject(), callerSubject, parentAgent, parentRun,
+                session, runToken != null, config));
+        journalOpen = journal.durable();
+    }
+
     /** The subject the run acts as. */
     String subject() {
         return runToken != null ? runToken.context().subject() : "agent:" + config.name();
@@ -245,6 +257,7 @@ final class AgentRun implements Runnable {
             }
         }
         elapsedBeforeMs = Math.max(0, Duration.between(createdAt, lastRecorded).toMillis());
+        journalOpen = true;
         recovery = current != null ? current.resumePoint()
                 : taken.isEmpty() ? "between tasks: " + outcomes.size() + " task(s) done"
                         : "queued task " + taken.peekFirst().id() + " was taken and is started now";
@@ -310,9 +323,7 @@ final class AgentRun implements Runnable {
                 report(progressOf(), "resumed after a restart (" + recovery + ")");
             } else {
                 LOG.info("Agent {} run {} started for {}: {} task(s); {}", name, runId, callerSubject,
-                        config.tasks().size(), limits.describe());
-                journal.commit(new RunEvents.Started(name, runId, subject(), callerSubject, parentAgent, parentRun,
-                        session, runToken != null, config));
+                        runToken == null ? 0 : config.tasks().size(), limits.describe());
                 if (parentRun == null) {
                     ctx.reporter().post(new EventPayload.AgentSpawned(callerSubject, name, callerSubject));
                 }
@@ -555,16 +566,23 @@ final class AgentRun implements Runnable {
         } else {
             LOG.info("Agent {} run {} ended {}: {}", config.name(), runId, end, msg);
         }
-        if (started || recovery != null) {
+        if (journalOpen) {
+            // a terminated run's thread may still carry the interrupt: wait for the commit all the same
+            boolean interrupted = Thread.interrupted();
             try {
                 journal.commit(new RunEvents.Ended(config.name(), runId, end.name(), v, msg));
             } catch (RunJournal.NotRecorded e) {
                 LOG.warn("Agent {} run {}: its end was not recorded ({}); it is rebuilt after a restart",
                         config.name(), runId, e.getMessage());
             } catch (InterruptedException e) {
-                // the end stays queued for the writer; keep the flag for the pool
-                Thread.currentThread().interrupt();
+                interrupted = true; // the end stays queued for the writer
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
+        }
+        if (started) {
             ctx.reporter().progress(config.name(), runId, end.name(), progress, msg, queueWaitMs(), subject());
             ctx.reporter().post(new EventPayload.AgentTerminated(config.name(), msg, exitCode));
         }

@@ -367,9 +367,20 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
                         + e.getMessage(), context);
             }
         }
-        return new AgentRun(config, runId, callerSubject, own, limits, context, journal,
+        AgentRun run = new AgentRun(config, runId, callerSubject, own, limits, context, journal,
                 parent == null ? null : parent.config.name(), parent == null ? null : parent.runId, session,
                 Instant.now());
+        try {
+            run.open();
+        } catch (RunJournal.NotRecorded | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            vault.remove(runId);
+            return AgentRun.refused(config, runId, callerSubject, "the run's start could not be recorded: "
+                    + e.getMessage(), context);
+        }
+        return run;
     }
 
     void execute(AgentRun r) {

@@ -82,9 +82,15 @@ public final class DurableFixture implements AutoCloseable {
         }
     }
 
+    /** Opens the store (again, after a crash: a new connection to the same database). */
+    public interface Opener {
+        CloseableEventStore open() throws Exception;
+    }
+
     public final AgentFixture f;
-    public final CloseableEventStore backing;
-    final FreezableStore store;
+    public CloseableEventStore backing;
+    FreezableStore store;
+    private final Opener opener;
     public KernelImpl kernel;
     public AgentServiceImpl agents;
     private int maxConcurrent = 4;
@@ -92,18 +98,23 @@ public final class DurableFixture implements AutoCloseable {
 
     /** Over an in-memory store. */
     public DurableFixture(Path dir) throws Exception {
-        this(dir, new MemoryEventStore());
+        this(dir, new MemoryEventStore(), null);
     }
 
-    public DurableFixture(Path dir, CloseableEventStore backing) throws Exception {
+    /**
+     * @param opener reopens the store after a crash (a database), or null to keep the same store object (memory)
+     */
+    public DurableFixture(Path dir, CloseableEventStore backing, Opener opener) throws Exception {
         this.f = new AgentFixture(dir);
         this.backing = backing;
         this.store = new FreezableStore(backing);
+        this.opener = opener;
     }
 
-    /** Over a SQLite file in the directory. */
+    /** Over a SQLite file in the directory, reopened after each crash. */
     public static DurableFixture sqlite(Path dir) throws Exception {
-        return new DurableFixture(dir, SqliteEventStore.open(dir.resolve("events.db")));
+        Path file = dir.resolve("events.db");
+        return new DurableFixture(dir, SqliteEventStore.open(file), () -> SqliteEventStore.open(file));
     }
 
     /** The runtime's durability switch for the next start. */
@@ -128,7 +139,7 @@ public final class DurableFixture implements AutoCloseable {
         return agents;
     }
 
-    /** Rebuilds the journals now (for tests that inspect a report). */
+    /** What the latest {@link #restart} rebuilt. */
     Recovery.Report lastRecovery;
 
     /**
@@ -149,7 +160,12 @@ public final class DurableFixture implements AutoCloseable {
     }
 
     /** A new kernel and agent service on the same store (and the same tokens, tools and model). */
-    public AgentServiceImpl restart() {
+    public AgentServiceImpl restart() throws Exception {
+        if (opener != null) {
+            backing.close();
+            backing = opener.open();
+            store = new FreezableStore(backing);
+        }
         store.frozen = false;
         kernel = new KernelImpl(f.authority, store);
         agents = new AgentServiceImpl(f.catalog, f.llm, f.registry, f.authority, kernel, store, settings());
