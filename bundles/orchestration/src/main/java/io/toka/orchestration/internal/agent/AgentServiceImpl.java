@@ -604,7 +604,8 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
     @Override
     public AgentStatus runInSession(String name, SecurityContext caller, String session) {
         AgentRun current = runs.get(name);
-        if (current != null && !current.isFinished() && session != null && session.equals(current.session)) {
+        // an agent runs once per session: its run of this session (resumed after a restart, perhaps already ended)
+        if (current != null && session != null && session.equals(current.session)) {
             return current.status();
         }
         return run(name, caller, session).status();

@@ -186,7 +186,7 @@ class SessionServiceImplTest {
         assertThat(s.summary()).hasSize(5).extracting(AgentStatus::state).containsOnly(State.COMPLETED);
     }
 
-    private static SessionServiceImpl.Config config(int maxConcurrent) {
+    static SessionServiceImpl.Config config(int maxConcurrent) {
         return new SessionServiceImpl.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
