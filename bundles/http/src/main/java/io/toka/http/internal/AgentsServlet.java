@@ -33,7 +33,8 @@ import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletPatte
 
 /**
  * Agents and sessions: {@code /status}, {@code /agents}, {@code /agents/{name}} with {@code run}, {@code pause},
- * {@code resume}, {@code terminate} and {@code events} (Server-Sent Events of the agent's progress), and
+ * {@code resume}, {@code terminate}, {@code tasks} (the running task and the kernel's queue) and {@code events}
+ * (Server-Sent Events of the agent's progress), and
  * {@code /sessions}. Permissions: {@code agent:read}, {@code agent:define}, {@code agent:run}, {@code session:run},
  * {@code session:read}. While the agent or the session service is absent (feature {@code toka-agents}), every
  * request here is 404; the LLM gateway is optional (it re-registers whenever its configuration changes) and only
@@ -75,6 +76,7 @@ public final class AgentsServlet extends ApiServlet {
             .get("/agents/{name}", this::read)
             .delete("/agents/{name}", this::remove)
             .get("/agents/{name}/events", this::agentEvents)
+            .get("/agents/{name}/tasks", this::agentTasks)
             .post("/agents/{name}/run", x -> control(x, "run"))
             .post("/agents/{name}/pause", x -> control(x, "pause"))
             .post("/agents/{name}/resume", x -> control(x, "resume"))
@@ -192,6 +194,26 @@ public final class AgentsServlet extends ApiServlet {
         } else {
             x.resp.setStatus(204);
         }
+    }
+
+    /** The agent's running task and the tasks queued for it in the kernel, oldest first. */
+    private void agentTasks(Exchange x) throws IOException, Exchange.Rejected {
+        String name = x.param("name");
+        x.caller().authorize("agent.tasks:" + name, List.of(READ));
+        AgentService agents = agents();
+        List<io.toka.orchestration.AgentTask> tasks;
+        try {
+            tasks = agents.tasks(name);
+        } catch (IllegalArgumentException e) {
+            x.problem(Problem.notFound(e.getMessage()));
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("agent", name);
+        body.put("running", tasks.stream().filter(t -> t.state().equals("RUNNING")).count());
+        body.put("queued", tasks.stream().filter(t -> t.state().equals("QUEUED")).count());
+        body.put("tasks", tasks);
+        x.json(200, body);
     }
 
     private void agentEvents(Exchange x) throws IOException, Exchange.Rejected {

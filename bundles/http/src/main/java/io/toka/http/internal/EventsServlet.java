@@ -179,7 +179,8 @@ public final class EventsServlet extends ApiServlet {
 
     /**
      * The original system's externally tagged form: {@code {"ScheduleAgentTask":{"agent":..,"task":{"description":..}}}},
-     * {@code {"SpawnSubAgent":{"parent":..,"spec":{"name":..}}}}, {@code {"EmitObservation":{"agent":..,"data":..}}}
+     * {@code {"SpawnSubAgent":{"parent":..,"spec":{"name":..}}}} (or a full configuration as the spec),
+     * {@code {"EmitObservation":{"agent":..,"data":..}}}
      * (data as base64 text or an array of byte values). A plain string works for task and spec too.
      */
     static Operation operation(JsonNode n) throws Exchange.Rejected {
@@ -196,13 +197,37 @@ public final class EventsServlet extends ApiServlet {
             case "ScheduleAgentTask":
                 return new Operation.ScheduleAgentTask(id(v.get("agent")), nested(v.get("task"), "description"));
             case "SpawnSubAgent":
-                return new Operation.SpawnSubAgent(id(v.get("parent")), nested(v.get("spec"), "name"));
+                return spawn(v);
             case "EmitObservation":
                 return new Operation.EmitObservation(id(v.get("agent")), data(v.get("data")));
             default:
                 throw Exchange.Rejected.badRequest("unknown operation '" + type
                         + "'; use ScheduleAgentTask, SpawnSubAgent or EmitObservation");
         }
+    }
+
+    /**
+     * {@code spec} names a defined agent ({@code "name"} or {@code {"name":..}}), or is the child's full configuration:
+     * an object with {@code metadata} (the agent YAML as JSON), or {@code {"name":..,"config":"<YAML>"}}.
+     */
+    private static Operation.SpawnSubAgent spawn(JsonNode v) throws Exchange.Rejected {
+        JsonNode spec = v.get("spec");
+        String parent = id(v.get("parent"));
+        if (spec != null && spec.isObject() && spec.has("metadata")) {
+            JsonNode name = spec.path("metadata").get("name");
+            if (name == null || !name.isTextual()) {
+                throw Exchange.Rejected.badRequest("a full configuration in 'spec' needs metadata.name");
+            }
+            return new Operation.SpawnSubAgent(parent, name.asText(), spec.toString());
+        }
+        if (spec != null && spec.isObject() && spec.has("config")) {
+            JsonNode config = spec.get("config");
+            if (!config.isTextual()) {
+                throw Exchange.Rejected.badRequest("'spec.config' must be the child's configuration as YAML text");
+            }
+            return new Operation.SpawnSubAgent(parent, nested(spec, "name"), config.asText());
+        }
+        return new Operation.SpawnSubAgent(parent, nested(spec, "name"));
     }
 
     /** Agent ids may be strings or (as in the original) numbers. */
