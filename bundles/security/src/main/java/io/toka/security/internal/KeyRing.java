@@ -1,31 +1,26 @@
 package io.toka.security.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.MACVerifier;
 import io.toka.security.KeyInfo;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.toka.security.spi.SecurityStateStore;
+import io.toka.security.spi.SigningKey;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The HS256 keys, persisted in one owner-only JSON file. The newest key signs; a retired key keeps validating
- * until its {@code validUntil}, then it is dropped. Readers never lock: the key list is replaced wholesale.
+ * The HS256 keys, kept in memory for verification and written through a {@link SecurityStateStore}. The newest key
+ * signs; a retired key keeps validating until its {@code validUntil}, then it is dropped. Readers never lock: the key
+ * list is replaced wholesale. Every change is a compare-and-set on the signing key, so when several nodes share the
+ * store and rotate at once, one rotation wins and the others load it.
  */
 final class KeyRing {
 
@@ -56,6 +51,18 @@ final class KeyRing {
             }
         }
 
+        static Key of(SigningKey k) {
+            byte[] secret = k.secret();
+            if (secret.length < KEY_BYTES) {
+                throw new IllegalStateException("stored key " + k.kid() + " is shorter than 256 bits");
+            }
+            return new Key(k.kid(), secret, k.createdAt(), k.retiredAt(), k.validUntil());
+        }
+
+        SigningKey stored() {
+            return new SigningKey(kid, secret, createdAt, retiredAt, validUntil);
+        }
+
         boolean active() {
             return retiredAt == null;
         }
@@ -69,42 +76,48 @@ final class KeyRing {
         }
     }
 
-    private final Path file;
+    private final SecurityStateStore store;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
-    private final ObjectMapper json = new ObjectMapper();
     /** Newest first; the first is the active key. */
     private volatile List<Key> keys = List.of();
     private volatile Map<String, Key> byKid = Map.of();
     private final boolean generated;
 
     /**
-     * Loads the keys, or generates the first one.
+     * Loads the keys, drops expired ones, and generates the first key when none signs.
      *
-     * @throws IOException if the file cannot be read or written
+     * @throws io.toka.security.spi.SecurityStateException if the store cannot be read or written
      */
-    KeyRing(Path file, Clock clock) throws IOException {
-        this.file = file;
+    KeyRing(SecurityStateStore store, Clock clock) {
+        this.store = store;
         this.clock = clock;
-        if (Files.exists(file)) {
-            install(read());
-        }
-        Instant now = clock.instant();
-        List<Key> live = new ArrayList<>();
-        for (Key k : keys) {
-            if (k.active() || k.validUntil.isAfter(now)) {
-                live.add(k);
+        boolean made = false;
+        while (true) {
+            List<Key> stored = load();
+            Instant now = clock.instant();
+            List<Key> live = new ArrayList<>();
+            for (Key k : stored) {
+                if (k.active() || k.validUntil.isAfter(now)) {
+                    live.add(k);
+                }
             }
+            boolean create = live.isEmpty() || !live.get(0).active();
+            if (create) {
+                live.add(0, newKey(now));
+            }
+            if (!create && live.size() == stored.size()) {
+                install(live);
+                break;
+            }
+            if (store.replaceKeys(activeKid(stored), stored(live))) {
+                install(live);
+                made = create;
+                break;
+            }
+            // another node changed the keys meanwhile: start again from what it stored
         }
-        boolean create = live.isEmpty() || !live.get(0).active();
-        if (create) {
-            live.add(0, newKey(now));
-        }
-        this.generated = create;
-        if (create || live.size() != keys.size()) {
-            install(live);
-            persist();
-        }
+        this.generated = made;
     }
 
     /** @return whether the constructor had to generate a key (first start, or every key had expired) */
@@ -140,19 +153,50 @@ final class KeyRing {
      * @return the new key
      */
     synchronized Key rotate(Duration overlap) {
-        Instant now = clock.instant();
+        while (true) {
+            List<Key> current = keys;
+            Instant now = clock.instant();
+            Key fresh = newKey(now);
+            List<Key> next = rotated(current, fresh, now, overlap);
+            if (store.replaceKeys(current.get(0).kid, stored(next))) {
+                install(next);
+                return fresh;
+            }
+            reload();
+        }
+    }
+
+    /**
+     * Rotates if the signing key is due, after reading the store: of several nodes sharing it, the first to rotate
+     * wins and the others find the new key not due.
+     *
+     * @return the new key, or {@code null} if none was due (any more)
+     */
+    synchronized Key rotateIfDue(Duration interval, Duration overlap) {
+        while (rotationDue(interval)) {
+            List<Key> current = keys;
+            Instant now = clock.instant();
+            Key fresh = newKey(now);
+            List<Key> next = rotated(current, fresh, now, overlap);
+            if (store.replaceKeys(current.get(0).kid, stored(next))) {
+                install(next);
+                return fresh;
+            }
+            reload();
+        }
+        return null;
+    }
+
+    private static List<Key> rotated(List<Key> current, Key fresh, Instant now, Duration overlap) {
         List<Key> next = new ArrayList<>();
-        Key fresh = newKey(now);
         next.add(fresh);
-        for (Key k : keys) {
+        for (Key k : current) {
             Key kept = k.active() ? k.retire(now, now.plus(overlap)) : k;
             if (kept.validUntil.isAfter(now)) {
                 next.add(kept);
             }
         }
-        install(next);
-        persistUnchecked();
-        return fresh;
+        return next;
     }
 
     /**
@@ -162,18 +206,50 @@ final class KeyRing {
      */
     synchronized int purge() {
         Instant now = clock.instant();
-        List<Key> next = keys.stream().filter(k -> k.active() || k.validUntil.isAfter(now)).toList();
-        int dropped = keys.size() - next.size();
+        List<Key> current = keys;
+        List<Key> next = current.stream().filter(k -> k.active() || k.validUntil.isAfter(now)).toList();
+        int dropped = current.size() - next.size();
         if (dropped > 0) {
-            install(next);
-            persistUnchecked();
+            if (store.replaceKeys(current.get(0).kid, stored(next))) {
+                install(next);
+            } else {
+                reload();
+            }
         }
         return dropped;
+    }
+
+    /**
+     * Reads the keys again, after another node changed them. Keeps the current keys when the store holds no signing
+     * key (it never should: every writer stores an active key first).
+     */
+    synchronized void reload() {
+        List<Key> stored = load();
+        if (!stored.isEmpty() && stored.get(0).active()) {
+            install(stored);
+        }
     }
 
     /** @return the keys, newest first */
     List<KeyInfo> infos() {
         return keys.stream().map(Key::info).toList();
+    }
+
+    private List<Key> load() {
+        List<Key> out = new ArrayList<>();
+        for (SigningKey k : store.keys()) {
+            out.add(Key.of(k));
+        }
+        out.sort((a, b) -> b.createdAt.compareTo(a.createdAt));
+        return out;
+    }
+
+    private static String activeKid(List<Key> stored) {
+        return stored.isEmpty() || !stored.get(0).active() ? null : stored.get(0).kid;
+    }
+
+    private static List<SigningKey> stored(List<Key> keys) {
+        return keys.stream().map(Key::stored).toList();
     }
 
     private Key newKey(Instant now) {
@@ -189,46 +265,5 @@ final class KeyRing {
         next.forEach(k -> index.put(k.kid, k));
         this.byKid = Map.copyOf(index);
         this.keys = List.copyOf(next);
-    }
-
-    private List<Key> read() throws IOException {
-        JsonNode root = json.readTree(file.toFile());
-        List<Key> out = new ArrayList<>();
-        for (JsonNode n : root.path("keys")) {
-            byte[] secret = Base64.getDecoder().decode(n.path("secret").asText());
-            if (secret.length < KEY_BYTES) {
-                throw new IOException("key " + n.path("kid").asText() + " in " + file + " is shorter than 256 bits");
-            }
-            out.add(new Key(n.path("kid").asText(), secret, Instant.parse(n.path("createdAt").asText()),
-                    instant(n.get("retiredAt")), instant(n.get("validUntil"))));
-        }
-        out.sort((a, b) -> b.createdAt.compareTo(a.createdAt));
-        return out;
-    }
-
-    private static Instant instant(JsonNode n) {
-        return n == null || n.isNull() ? null : Instant.parse(n.asText());
-    }
-
-    private void persistUnchecked() {
-        try {
-            persist();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save the signing keys to " + file, e);
-        }
-    }
-
-    private void persist() throws IOException {
-        ObjectNode root = json.createObjectNode();
-        ArrayNode arr = root.putArray("keys");
-        for (Key k : keys) {
-            ObjectNode n = arr.addObject();
-            n.put("kid", k.kid);
-            n.put("secret", Base64.getEncoder().encodeToString(k.secret));
-            n.put("createdAt", k.createdAt.toString());
-            n.put("retiredAt", k.retiredAt == null ? null : k.retiredAt.toString());
-            n.put("validUntil", k.validUntil == null ? null : k.validUntil.toString());
-        }
-        SecureFiles.writeAtomically(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 }

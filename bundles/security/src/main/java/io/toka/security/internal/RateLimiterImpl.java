@@ -4,6 +4,7 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.toka.security.RateLimitDecision;
 import io.toka.security.RateLimiter;
+import io.toka.security.spi.SharedRateBuckets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -15,14 +16,23 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Bucket4j token buckets, one per subject (and one per subject and tool when configured): a bucket holds
  * {@code burst} requests and refills {@code requestsPerMinute} per minute, greedily. Idle, full buckets are dropped.
  * A configuration change applies at once (without restarting the HTTP API); buckets restart full.
+ *
+ * <p>While a {@link SharedRateBuckets} service is registered (the cluster bundle's), every bucket lives there, so a
+ * subject has one budget across the cluster; if it cannot be reached, the local buckets decide meanwhile.
  */
 @Component(service = RateLimiter.class, configurationPid = RateLimiterImpl.PID)
 @Designate(ocd = RateLimiterImpl.Config.class)
@@ -61,7 +71,15 @@ public final class RateLimiterImpl implements RateLimiter {
             int toolPerMinute, int toolBurst) {
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimiterImpl.class);
+
     private volatile Limits limits;
+    /** The cluster's buckets, or {@code null}: then the local ones. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile SharedRateBuckets shared;
+    /** When the last failure of the shared buckets was logged (one line a minute at most). */
+    private volatile long sharedFailureLogged = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
     /** {@link #refusals()}: counted only when a request or call is refused. */
     private final java.util.concurrent.atomic.LongAdder refusedRequests = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder refusedCalls = new java.util.concurrent.atomic.LongAdder();
@@ -160,23 +178,31 @@ public final class RateLimiterImpl implements RateLimiter {
         RateLimitDecision perTool = take(l, "t:" + subject + "\u0000" + tool, l.toolPerMinute(), l.toolBurst());
         if (!perTool.allowed()) {
             // refused by the tool's bucket: the call did not happen, so it must not count against the subject
-            Bucket b = l.buckets().get("c:" + subject);
-            if (b != null) {
-                b.addTokens(1);
-            }
+            refund(l, "c:" + subject);
             refusedCalls.increment();
             return perTool;
         }
         return perTool.remaining() < calls.remaining() ? perTool : calls;
     }
 
-    private static RateLimitDecision take(Limits l, String key) {
+    private RateLimitDecision take(Limits l, String key) {
         return take(l, key, l.perMinute(), l.burst());
     }
 
-    private static RateLimitDecision take(Limits l, String key, int perMinute, int burst) {
+    private RateLimitDecision take(Limits l, String key, int perMinute, int burst) {
         if (!l.enabled()) {
             return new RateLimitDecision(true, perMinute, burst, 0, 0);
+        }
+        SharedRateBuckets cluster = shared;
+        if (cluster != null) {
+            try {
+                SharedRateBuckets.Probe p = cluster.tryConsume(key, burst, perMinute);
+                long reset = seconds(p.nanosToWaitForReset());
+                return p.consumed() ? new RateLimitDecision(true, perMinute, p.remaining(), reset, 0)
+                        : new RateLimitDecision(false, perMinute, 0, reset, Math.max(1, seconds(p.nanosToWaitForRefill())));
+            } catch (RuntimeException e) {
+                sharedFailed(e);
+            }
         }
         Bucket bucket = l.buckets().computeIfAbsent(key, k -> Bucket.builder()
                 .addLimit(limit -> limit.capacity(burst).refillGreedy(perMinute, Duration.ofMinutes(1)))
@@ -187,6 +213,31 @@ public final class RateLimiterImpl implements RateLimiter {
             return new RateLimitDecision(true, perMinute, probe.getRemainingTokens(), reset, 0);
         }
         return new RateLimitDecision(false, perMinute, 0, reset, Math.max(1, seconds(probe.getNanosToWaitForRefill())));
+    }
+
+    private void refund(Limits l, String key) {
+        SharedRateBuckets cluster = shared;
+        if (cluster != null) {
+            try {
+                cluster.refund(key, l.burst(), l.perMinute());
+                return;
+            } catch (RuntimeException e) {
+                sharedFailed(e);
+            }
+        }
+        Bucket b = l.buckets().get(key);
+        if (b != null) {
+            b.addTokens(1);
+        }
+    }
+
+    private void sharedFailed(RuntimeException e) {
+        long now = System.nanoTime();
+        if (now - sharedFailureLogged > TimeUnit.MINUTES.toNanos(1)) {
+            sharedFailureLogged = now;
+            LOG.warn("The cluster's rate-limit buckets cannot be reached ({}); this node's own buckets decide meanwhile",
+                    e.toString());
+        }
     }
 
     private static long seconds(long nanos) {

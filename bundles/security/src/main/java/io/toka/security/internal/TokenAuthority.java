@@ -20,6 +20,8 @@ import io.toka.security.TokenRequestException;
 import io.toka.security.TokenService;
 import io.toka.security.TokenStateException;
 import io.toka.security.UnknownTokenException;
+import io.toka.security.spi.LedgerEntry;
+import io.toka.security.spi.SecurityStateStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -65,8 +67,11 @@ import org.slf4j.LoggerFactory;
  * keys, and maps shell users' JAAS roles to permissions. Every permission check goes through a Shiro
  * {@link DefaultSecurityManager} with the {@link CapabilityRealm}.
  *
- * <p>State lives in owner-only files under the data directory: {@code keys.json}, {@code revoked.jsonl},
- * {@code tokens.jsonl} and {@code admin.token}.
+ * <p>Keys, revocations and the token ledger live in a {@link SecurityStateStore}: by default owner-only files under
+ * the data directory ({@code keys.json}, {@code revoked.jsonl}, {@code tokens.jsonl}); with clustering, a store shared
+ * by every node, selected with {@code stateStore.target = (toka.security.state=shared)}. Keys and revoked ids are
+ * held in memory; changes made by other nodes arrive through the store's listener. {@code admin.token} is always a
+ * file of this node.
  */
 @Component(service = {TokenService.class, KeyService.class, ShellSecurity.class}, configurationPid = TokenAuthority.PID)
 @Designate(ocd = TokenAuthority.Config.class)
@@ -142,33 +147,61 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
     private final Settings settings;
     private final Clock clock;
     private final AuditLog audit;
+    private final SecurityStateStore state;
+    private final SecurityStateStore.Subscription subscription;
     private final KeyRing keys;
     private final RevocationList revocations;
-    private final TokenLedger ledger;
     private final CapabilityRealm realm;
     private final DefaultSecurityManager shiro;
     private final Map<String, Verified> cache = new ConcurrentHashMap<>();
     private final ScheduledExecutorService maintenance;
 
+    /**
+     * @param state where keys, revocations and the ledger live: the local files unless the configuration's
+     *     {@code stateStore.target} selects another store
+     */
     @Activate
-    public TokenAuthority(Config config, @Reference AuditLog audit) throws IOException {
+    public TokenAuthority(Config config, @Reference AuditLog audit,
+            @Reference(name = "stateStore", target = "(" + SecurityStateStore.TYPE + "=" + SecurityStateStore.LOCAL + ")")
+            SecurityStateStore state) throws IOException {
+        this(settings(config), Clock.systemUTC(), audit, true, state);
+    }
+
+    /** With the local files of the configured data directory (for tests of other modules). */
+    public TokenAuthority(Config config, AuditLog audit) throws IOException {
         this(settings(config), Clock.systemUTC(), audit, true);
     }
 
     TokenAuthority(Settings settings, Clock clock, AuditLog audit, boolean scheduled) throws IOException {
+        this(settings, clock, audit, scheduled, new FileSecurityState(settings.dataDir(), clock));
+    }
+
+    TokenAuthority(Settings settings, Clock clock, AuditLog audit, boolean scheduled, SecurityStateStore state)
+            throws IOException {
         this.settings = settings;
         this.clock = clock;
         this.audit = audit;
+        this.state = state;
         SecureFiles.directory(settings.dataDir());
-        this.keys = new KeyRing(settings.dataDir().resolve("keys.json"), clock);
-        this.revocations = new RevocationList(settings.dataDir().resolve("revoked.jsonl"), clock);
-        this.ledger = new TokenLedger(settings.dataDir().resolve("tokens.jsonl"), clock);
+        this.keys = new KeyRing(state, clock);
+        this.revocations = new RevocationList(state, clock);
         this.realm = new CapabilityRealm(this::verify);
         this.shiro = new DefaultSecurityManager(realm);
         if (keys.generatedAtStart()) {
-            LOG.info("Generated signing key {} in {}", keys.active().kid, settings.dataDir().resolve("keys.json"));
+            LOG.info("Generated signing key {} in {}", keys.active().kid, state.describe());
             audit.record(new AuditEvent(clock.instant(), "key.generate", "success", "system", null, keys.active().kid));
         }
+        this.subscription = state.subscribe(new SecurityStateStore.Listener() {
+            @Override
+            public void revoked(Map<String, Instant> revoked) {
+                revocations.merge(revoked);
+            }
+
+            @Override
+            public void keysChanged() {
+                keys.reload();
+            }
+        });
         runMaintenance();
         if (scheduled) {
             this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -180,12 +213,13 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
         } else {
             this.maintenance = null;
         }
-        LOG.info("Token authority ready: signing key {}, {} revoked id(s), data in {}", keys.active().kid,
-                revocations.size(), settings.dataDir());
+        LOG.info("Token authority ready: signing key {}, {} revoked id(s), state in {}", keys.active().kid,
+                revocations.size(), state.describe());
     }
 
     @Deactivate
     void deactivate() {
+        subscription.close();
         if (maintenance != null) {
             maintenance.shutdownNow();
         }
@@ -442,7 +476,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
             throw new TokenRequestException("name the token id (jti) to revoke");
         }
         actor.checkLive();
-        TokenLedger.Entry entry = ledger.find(jti);
+        LedgerEntry entry = state.find(jti, clock.instant()).orElse(null);
         if (entry == null) {
             failed("token.revoke", actor, "unknown token " + jti);
             throw new UnknownTokenException(jti);
@@ -457,7 +491,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
         Duration skew = settings.clockSkew();
         revocations.revoke(jti, entry.expiresAt().plus(skew));
         List<String> cascade = new ArrayList<>();
-        for (TokenLedger.Entry d : ledger.descendants(jti)) {
+        for (LedgerEntry d : state.descendants(jti, clock.instant())) {
             revocations.revoke(d.jti(), d.expiresAt().plus(skew));
             cascade.add(d.jti());
         }
@@ -468,7 +502,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
     }
 
     /** Whether the actor is the shell user who issued the token. */
-    private boolean actsAsIssuer(SecurityContext actor, TokenLedger.Entry entry) {
+    private boolean actsAsIssuer(SecurityContext actor, LedgerEntry entry) {
         // Only a shell user's name is authenticated (by JAAS); a token's subject is whatever its issuer chose, so a
         // token holder proves it issued a token by holding the issuing token (an ancestor), checked separately.
         return entry.shellIssuer() && actor.token().isEmpty() && actor.subject().equals(entry.issuer());
@@ -476,7 +510,7 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
 
     /** Whether {@code ancestorJti} is an ancestor of {@code jti} according to the ledger. */
     private boolean ledgerChainContains(String jti, String ancestorJti) {
-        return ledger.descendants(ancestorJti).stream().anyMatch(e -> e.jti().equals(jti));
+        return state.descendants(ancestorJti, clock.instant()).stream().anyMatch(e -> e.jti().equals(jti));
     }
 
     private IssuedToken mint(TokenClaims claims, boolean shellIssuer) throws TokenRequestException {
@@ -489,7 +523,8 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
             throw new TokenRequestException("the token would be " + token.length() + " characters; the limit is "
                     + ClaimRules.MAX_TOKEN_CHARS + " (fewer or shorter permissions or time windows)");
         }
-        ledger.record(claims, shellIssuer);
+        state.record(new LedgerEntry(claims.jti(), claims.subject(), claims.issuer(), claims.parent(),
+                claims.expiresAt(), shellIssuer));
         return new IssuedToken(token, claims);
     }
 
@@ -564,19 +599,28 @@ public final class TokenAuthority implements TokenService, KeyService, ShellSecu
     private KeyInfo rotateNow(String by) {
         String previous = keys.active().kid;
         KeyRing.Key fresh = keys.rotate(settings.overlap());
+        rotated(by, previous, fresh);
+        return fresh.info();
+    }
+
+    private void rotated(String by, String previous, KeyRing.Key fresh) {
         audit.record(new AuditEvent(clock.instant(), "key.rotate", "success", by, null,
                 "new=" + fresh.kid + " previous=" + previous + " validUntil=" + clock.instant().plus(settings.overlap())));
         LOG.info("Rotated the signing key: {} replaces {}, which validates until {}", fresh.kid, previous,
                 clock.instant().plus(settings.overlap()));
         refreshAdminToken();
-        return fresh.info();
     }
 
     /** Scheduled: rotate when due, drop keys past their overlap, keep admin.token fresh. */
     void runMaintenance() {
         try {
             if (keys.rotationDue(settings.rotationInterval())) {
-                rotateNow("schedule");
+                // with a shared store, another node may have rotated first: then this finds the key not due
+                String previous = keys.active().kid;
+                KeyRing.Key fresh = keys.rotateIfDue(settings.rotationInterval(), settings.overlap());
+                if (fresh != null) {
+                    rotated("schedule", previous, fresh);
+                }
             }
             int dropped = keys.purge();
             if (dropped > 0) {
