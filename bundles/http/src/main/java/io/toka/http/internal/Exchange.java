@@ -156,6 +156,10 @@ final class Exchange {
             throw Rejected.badRequest("the request body is not valid JSON"
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr() + ")" : "") + ": " + why);
+        } catch (java.io.CharConversionException e) {
+            // Jackson guessed UTF-16/32 from zero bytes and met an invalid character: an IOException, not a
+            // JsonProcessingException, which escaped as a 500 (found by HttpBodyFuzzTest)
+            throw Rejected.badRequest("the request body is not valid JSON: it must be UTF-8 text");
         }
         if (root == null || !root.isObject()) {
             throw Rejected.badRequest("the request body must be a JSON object: " + example);

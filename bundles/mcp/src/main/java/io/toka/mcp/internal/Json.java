@@ -43,7 +43,13 @@ final class Json {
 
     /** Parses a body; {@link JsonProcessingException} for anything that is not exactly one JSON value. */
     static JsonNode parse(byte[] body) throws IOException {
-        return TREE.readTree(body);
+        try {
+            return TREE.readTree(body);
+        } catch (java.io.CharConversionException e) {
+            // Jackson guessed UTF-16/32 from zero bytes and met an invalid character: not a JsonProcessingException,
+            // so it escaped the servlet as a 500 (found by McpMessageFuzzTest). JSON-RPC's answer is a parse error.
+            throw new com.fasterxml.jackson.core.JsonParseException(null, "not UTF-8 JSON text: " + e.getMessage());
+        }
     }
 
     /** A JSON object's members as Java values (String, Number, Boolean, List, Map, null): tool arguments. */
