@@ -10,13 +10,13 @@
 # A crash leaves its input in target/fuzz/<target>/crash-*: keep it as a regression input by copying it into the
 # target's Inputs directory, with the fix, in one commit. In every `mvn test` the Inputs run as plain JUnit tests.
 # The generated corpus stays in <module>/target/fuzz/<target>/corpus, so repeated runs build on each other.
-# Environment: FUZZ_TIMEOUT (seconds one input may take, default 1), FUZZ_XMX (heap, default 768m), FUZZ_REACTOR
+# Environment: FUZZ_TIMEOUT (seconds one input may take, default 2: the 1 s bound plus room for a loaded runner), FUZZ_XMX (heap, default 768m), FUZZ_REACTOR
 # (default -am: build the upstream modules in the same reactor; empty takes them from the local repository).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 per_target=${1:-15}
 filter=${2:-.}
-timeout_s=${FUZZ_TIMEOUT:-1}
+timeout_s=${FUZZ_TIMEOUT:-2}
 xmx=${FUZZ_XMX:-768m}
 reactor=${FUZZ_REACTOR--am}
 
@@ -26,6 +26,17 @@ targets=(
   "bundles/shell io.toka.shell.internal.ArgumentParserFuzzTest json"
   "bundles/security io.toka.security.internal.TokenVerifierFuzzTest unsigned"
   "bundles/security io.toka.security.internal.TokenVerifierFuzzTest signed"
+  "bundles/runtime io.toka.runtime.internal.registry.SchemaFuzzTest compile"
+  "bundles/runtime io.toka.runtime.internal.registry.SchemaFuzzTest arguments"
+  "bundles/tools-external io.toka.tools.external.internal.ManifestFuzzTest yaml"
+  "bundles/orchestration io.toka.orchestration.internal.config.AgentConfigFuzzTest yaml"
+  "bundles/mcp io.toka.mcp.internal.McpMessageFuzzTest post"
+  "bundles/http io.toka.http.internal.HttpBodyFuzzTest toolInvoke"
+  "bundles/http io.toka.http.internal.HttpBodyFuzzTest tokens"
+  "bundles/http io.toka.http.internal.HttpBodyFuzzTest kernelSubmit"
+  "bundles/http io.toka.http.internal.HttpBodyFuzzTest executions"
+  "bundles/http io.toka.http.internal.HttpBodyFuzzTest agents"
+  "bundles/http io.toka.http.internal.HttpBodyFuzzTest sessions"
 )
 
 selected=()

@@ -750,7 +750,8 @@ final class ManifestParser {
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 String k = it.next();
                 if (!allowed.contains(k) && !(prefix.isEmpty() && IGNORED_SECTIONS.contains(k))) {
-                    problem(prefix + k, why);
+                    // an empty or null YAML key ("? " or "'': x") must still name a field
+                    problem(prefix + (k.isBlank() ? "\"" + k + "\"" : k), why);
                 }
             }
         }
