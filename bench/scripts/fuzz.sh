@@ -48,7 +48,7 @@ if [ ${#selected[@]} -eq 0 ]; then echo "no fuzz target matches '$filter'" >&2; 
 modules=$(printf '%s\n' "${selected[@]}" | awk '{print $1}' | sort -u | paste -sd, -)
 
 # Compiles what is missing and writes each module's test class path (upstream modules come from the reactor).
-mvn -B -o -q test-compile dependency:build-classpath -pl "$modules" $reactor \
+mvn -B -q test-compile dependency:build-classpath -pl "$modules" $reactor \
   -Dmdep.outputFile=target/fuzz.classpath -Dmdep.includeScope=test >/dev/null
 
 # The JUnit launcher that matches the Jupiter engine (next to it in the local repository): Jazzer runs a @FuzzTest
