@@ -6,6 +6,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import java.time.Instant;
 import java.util.Hashtable;
+import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
  * thread, so a slow join does not hold up the framework. The service is registered by hand, not by DS, so that the
  * secret in the configuration is never copied into service properties.
  */
+@Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=io.toka.cluster.internal.Fabric")
 @Component(configurationPid = ClusterNode.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 @Designate(ocd = ClusterNode.Config.class)
 public final class ClusterNode {
