@@ -56,6 +56,27 @@ public interface Kernel {
      */
     boolean postAndAwait(EventPayload payload, java.time.Duration timeout) throws InterruptedException;
 
+    /**
+     * Records several events in the background as one group, stored in one append (one commit) in the given order, and
+     * waits until it is stored, with everything posted before it. Added in 1.3; the default posts all but the last
+     * and waits for the last, which keeps the order and the guarantee but may take more than one commit.
+     *
+     * @param payloads what happened, in order
+     * @param timeout how long to wait for the commit
+     * @return whether they were stored within the timeout
+     * @throws InterruptedException if interrupted while waiting
+     */
+    default boolean postAllAndAwait(List<EventPayload> payloads, java.time.Duration timeout)
+            throws InterruptedException {
+        if (payloads.isEmpty()) {
+            return true;
+        }
+        for (int i = 0; i < payloads.size() - 1; i++) {
+            post(payloads.get(i));
+        }
+        return postAndAwait(payloads.get(payloads.size() - 1), timeout);
+    }
+
     /** @return how many tasks the agent has queued */
     int queuedTasks(String agent);
 

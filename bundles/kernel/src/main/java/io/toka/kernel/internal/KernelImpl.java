@@ -75,7 +75,14 @@ public final class KernelImpl implements Kernel, EventBus {
      * one writer thread, in series with every commit), and the commit its poster waits for ({@code null} when nobody
      * waits).
      */
-    private record Posted(Event event, java.util.concurrent.CompletableFuture<Boolean> stored) {
+    private record Posted(Event event, java.util.concurrent.CompletableFuture<Boolean> stored, List<Event> before) {
+        Posted(Event event, java.util.concurrent.CompletableFuture<Boolean> stored) {
+            this(event, stored, List.of());
+        }
+
+        int size() {
+            return before.size() + 1;
+        }
     }
     /** Posted events not yet stored (or given up on), including the batch the writer is storing. */
     private final AtomicLong postPending = new AtomicLong();
@@ -393,6 +400,38 @@ public final class KernelImpl implements Kernel, EventBus {
         }
     }
 
+    /**
+     * Posts several events as one entry of the writer's queue, so that they are stored in one append (one commit),
+     * together, and waits for it: for a caller that records a few steps and must not act before all are stored.
+     */
+    @Override
+    public boolean postAllAndAwait(List<EventPayload> payloads, java.time.Duration timeout)
+            throws InterruptedException {
+        if (payloads.isEmpty()) {
+            return true;
+        }
+        List<Event> before = new ArrayList<>(payloads.size() - 1);
+        for (int i = 0; i < payloads.size() - 1; i++) {
+            Event e = created(payloads.get(i));
+            if (e != null) {
+                before.add(e);
+            }
+        }
+        Event last = created(payloads.get(payloads.size() - 1));
+        if (last == null) {
+            return false;
+        }
+        Posted p = new Posted(last, new java.util.concurrent.CompletableFuture<>(), List.copyOf(before));
+        enqueue(p);
+        try {
+            return p.stored().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return false;
+        }
+    }
+
     /** @return the event of a posted payload, or {@code null} (logged) if it is invalid: it is dropped */
     private static Event created(EventPayload payload) {
         try {
@@ -405,7 +444,7 @@ public final class KernelImpl implements Kernel, EventBus {
 
     private void enqueue(Posted entry) {
         Event event = entry.event();
-        postPending.incrementAndGet();
+        postPending.addAndGet(entry.size());
         // Back-pressure, never a drop: a full queue makes the poster wait for the writer (group commits of up to
         // POST_BATCH events), so every posted event (tool calls, audit records) is stored, in order.
         boolean interrupted = false;
@@ -447,14 +486,16 @@ public final class KernelImpl implements Kernel, EventBus {
                 }
             }
             posted.drainTo(batch, POST_BATCH - batch.size());
-            int taken = batch.size();
+            int taken = 0;
             List<Event> events = new ArrayList<>(batch.size());
             List<java.util.concurrent.CompletableFuture<Boolean>> waiting = new ArrayList<>();
             for (Posted posting : batch) {
                 if (posting.stored() != null) {
                     waiting.add(posting.stored());
                 }
+                events.addAll(posting.before());
                 events.add(posting.event());
+                taken += posting.size();
             }
             batch.clear();
             boolean stored = false;

@@ -648,6 +648,17 @@ final class AgentRun implements Runnable {
      * @throws Stopped if terminated, timed out, stopping, the thread was interrupted, or the token is not usable
      */
     void checkpoint(TaskLoop.TaskToken token) throws Stopped {
+        if (isPaused()) {
+            // about to wait, perhaps long: store what the run has done so far, so that a restart keeps it
+            try {
+                journal.flush();
+            } catch (RunJournal.NotRecorded e) {
+                LOG.warn("Agent {} run {}: its steps before the pause were not stored: {}", config.name(), runId,
+                        e.getMessage());
+            } catch (InterruptedException e) {
+                throw stopped();
+            }
+        }
         lock.lock();
         try {
             while (paused && stop == null) {
@@ -746,7 +757,9 @@ final class AgentRun implements Runnable {
 
     // ---------------------------------------------------------------- control
 
+    /** @return the status as the pause left it */
     AgentStatus pause() {
+        AgentStatus now;
         lock.lock();
         try {
             requireRunning("pause");
@@ -755,15 +768,18 @@ final class AgentRun implements Runnable {
                 state = State.PAUSED;
                 message = "paused: stops before its next model turn or tool call";
             }
+            now = status();
         } finally {
             lock.unlock();
         }
-        journal.post(new RunEvents.Paused(config.name(), runId));
+        journal.postNow(new RunEvents.Paused(config.name(), runId));
         ctx.reporter().post(new EventPayload.AgentSuspended(config.name(), "paused on request"));
-        return status();
+        return now;
     }
 
+    /** @return the status as the resume left it, before the run thread moves on */
     AgentStatus resume() {
+        AgentStatus now;
         lock.lock();
         try {
             requireRunning("resume");
@@ -771,14 +787,15 @@ final class AgentRun implements Runnable {
                 paused = false;
                 state = started ? State.RUNNING : State.READY;
                 message = "resumed";
-                changed.signalAll();
             }
+            now = status();
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
-        journal.post(new RunEvents.Continued(config.name(), runId));
+        journal.postNow(new RunEvents.Continued(config.name(), runId));
         ctx.reporter().post(new EventPayload.AgentResumed(config.name()));
-        return status();
+        return now;
     }
 
     /** Idempotent: terminating a finished run returns its status. Terminates the runs it spawned first. */

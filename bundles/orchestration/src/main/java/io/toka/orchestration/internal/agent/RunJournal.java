@@ -3,12 +3,15 @@ package io.toka.orchestration.internal.agent;
 import io.toka.event.EventPayload;
 import io.toka.kernel.Kernel;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * Where a run records its steps. A durable run's journal goes to the kernel's batched writer: {@link #post} for a
- * step nothing external waits on, {@link #commit} for the step an action waits on, which returns once it and
- * everything posted before it is stored (one group commit). A run that is not durable records no journal.
+ * step nothing outside Toka waits on, kept in order with the run and handed to the kernel with the next
+ * {@link #commit}, the step an action waits on, which returns once it and everything posted before it are stored, in
+ * one append (one commit). So a tool call costs one commit, whatever steps led to it. A run that is not durable
+ * records no journal. {@link #post} and {@link #commit} are for the run's own thread; {@link #postNow} for others.
  */
 class RunJournal {
 
@@ -27,16 +30,18 @@ class RunJournal {
     /** Called around each record, for tests that stop a run at a step boundary. */
     interface Hooks {
         /** Before the payload is recorded. */
-        void before(EventPayload payload);
+        void before(EventPayload payload, RunJournal journal);
 
-        /** Once it is recorded (committed, for {@link #commit}). */
-        void after(EventPayload payload);
+        /** Once it is recorded (kept for the next commit, for {@link #post}; stored, for {@link #commit}). */
+        void after(EventPayload payload, RunJournal journal);
     }
 
     private final Supplier<Kernel> kernel;
     private final boolean durable;
     private final Duration timeout;
     private final Hooks hooks;
+    /** Posted steps not yet handed to the kernel; the run's thread only. */
+    private final java.util.List<EventPayload> pending = new java.util.ArrayList<>();
 
     RunJournal(Supplier<Kernel> kernel, boolean durable, Duration timeout, Hooks hooks) {
         this.kernel = kernel;
@@ -49,21 +54,48 @@ class RunJournal {
         return durable;
     }
 
-    /** Records in the background; stored, in order, before the next {@link #commit} returns. */
+    /** Records a step that no action waits on: stored, in order, with the next {@link #commit}. */
     void post(EventPayload payload) {
         if (!durable) {
             return;
         }
         if (hooks != null) {
-            hooks.before(payload);
+            hooks.before(payload, this);
+        }
+        pending.add(payload);
+        if (hooks != null) {
+            hooks.after(payload, this);
+        }
+    }
+
+    /** Records a step from another thread (a pause, say) in the background, at once. */
+    void postNow(EventPayload payload) {
+        if (!durable) {
+            return;
         }
         Kernel k = kernel.get();
         if (k != null) {
             k.post(payload);
         }
-        if (hooks != null) {
-            hooks.after(payload);
+    }
+
+    /** Stores the posted steps now (for tests that stop a run right after a posted step). */
+    void flush() throws NotRecorded, InterruptedException {
+        if (!pending.isEmpty()) {
+            store(List.copyOf(pending));
         }
+    }
+
+    private void store(List<EventPayload> group) throws NotRecorded, InterruptedException {
+        Kernel k = kernel.get();
+        if (k == null) {
+            throw new NotRecorded("the kernel is not available to record " + group.get(group.size() - 1).kind());
+        }
+        if (!k.postAllAndAwait(group, timeout)) {
+            throw new NotRecorded("the event store did not store " + group.get(group.size() - 1).kind()
+                    + " within " + timeout.toSeconds() + " s");
+        }
+        pending.clear();
     }
 
     /**
@@ -77,18 +109,13 @@ class RunJournal {
             return;
         }
         if (hooks != null) {
-            hooks.before(payload);
+            hooks.before(payload, this);
         }
-        Kernel k = kernel.get();
-        if (k == null) {
-            throw new NotRecorded("the kernel is not available to record " + payload.kind());
-        }
-        if (!k.postAndAwait(payload, timeout)) {
-            throw new NotRecorded("the event store did not store " + payload.kind() + " within "
-                    + timeout.toSeconds() + " s");
-        }
+        List<EventPayload> group = new java.util.ArrayList<>(pending);
+        group.add(payload);
+        store(group);
         if (hooks != null) {
-            hooks.after(payload);
+            hooks.after(payload, this);
         }
     }
 }

@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Record before acting, and replay</h2>
  * Every step is a {@link RunEvents} payload that is recorded before Toka acts on it (the model request, the model's
  * turn, each tool call, each tool result), and the task's state changes only by {@link #apply applying} a recorded
- * step. The live loop and the rebuild after a restart therefore go through the same code: a task rebuilt from its
+ * step. Recorded means handed, in order, to the kernel's group-commit writer; Toka waits for the commit before an
+ * action that has an effect outside Toka: a tool call (its {@code tool_called} and everything before it are stored
+ * before the tool runs). The other steps are stored with that commit at the latest: one lost in a crash is simply
+ * done again (a model request sent again, a result recorded again), as if it had been stored. The live loop and the rebuild after a restart therefore go through the same code: a task rebuilt from its
  * journal is in exactly the state it was in when its last step was recorded, and {@link #run} goes on from there.
  * A model request in flight at a crash is sent again (a model call has no effect outside Toka). A tool call whose
  * result was recorded is never made again: the model gets the recorded result. A tool call in flight (recorded, no
@@ -366,8 +369,14 @@ final class TaskLoop {
     }
 
     private void end(TaskOutcome o) throws AgentRun.Stopped, RunJournal.NotRecorded {
-        commit(new RunEvents.TaskEnded(config.name(), run.runId, index, o.task(), o.success(), o.summary(),
-                o.steps(), o.toolCalls(), o.attempts(), o.durationMs()));
+        RunEvents.TaskEnded e = new RunEvents.TaskEnded(config.name(), run.runId, index, o.task(), o.success(),
+                o.summary(), o.steps(), o.toolCalls(), o.attempts(), o.durationMs());
+        if (taskId != null) {
+            // a queued task's token is forgotten once it ends: its end must be stored first
+            commit(e);
+        } else {
+            post(e);
+        }
     }
 
     private TaskOutcome failure(String why) {
@@ -418,7 +427,9 @@ final class TaskLoop {
         String agent = config.name();
         for (int retry = 0;; retry++) {
             run.checkpoint(token);
-            commit(new RunEvents.ModelRequested(agent, run.runId, index, steps + 1, retry));
+            // recorded before it is sent; not waited for: a request lost in a crash is sent again, as it would be
+            // if it had been stored, and nothing outside Toka happens until the next tool call, which waits
+            post(new RunEvents.ModelRequested(agent, run.runId, index, steps + 1, retry));
             LlmResponse r;
             try {
                 r = complete(request, retry);

@@ -149,13 +149,8 @@ class DurablePostgresTest {
         CountDownLatch crashed = new CountDownLatch(1);
         d.agents.setJournalHooks(new RunJournal.Hooks() {
             @Override
-            public void before(EventPayload p) {
+            public void before(EventPayload p, RunJournal j) {
                 if (crashed.getCount() > 0 && p instanceof RunEvents.ToolReturned r && r.tool().equals("once-tool")) {
-                    try {
-                        d.flush();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
                     d.freeze();
                     crashed.countDown();
                     throw new DurableFixture.Crash("before once-tool's result is stored");
@@ -163,7 +158,7 @@ class DurablePostgresTest {
             }
 
             @Override
-            public void after(EventPayload p) {
+            public void after(EventPayload p, RunJournal j) {
             }
         });
         AgentStatus first = d.agents.run(ResumeEveryStepTest.AGENT, d.f.orchestrator);

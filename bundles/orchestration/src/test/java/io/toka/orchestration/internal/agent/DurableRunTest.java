@@ -80,27 +80,31 @@ class DurableRunTest {
         CountDownLatch crashed = new CountDownLatch(1);
         d.agents.setJournalHooks(new RunJournal.Hooks() {
             @Override
-            public void before(EventPayload p) {
+            public void before(EventPayload p, RunJournal j) {
                 if (!after && crashed.getCount() > 0 && at.test(p)) {
-                    die(crashed);
+                    die(crashed, null);
                 }
             }
 
             @Override
-            public void after(EventPayload p) {
+            public void after(EventPayload p, RunJournal j) {
                 if (after && crashed.getCount() > 0 && at.test(p)) {
-                    die(crashed);
+                    die(crashed, j);
                 }
             }
         });
         return crashed;
     }
 
-    private void die(CountDownLatch crashed) {
+    private void die(CountDownLatch crashed, RunJournal journal) {
         try {
-            d.flush();
+            if (journal != null) {
+                journal.flush();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RunJournal.NotRecorded e) {
+            throw new IllegalStateException(e);
         }
         d.freeze();
         crashed.countDown();

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The property: a run interrupted at any step boundary and rebuilt from its journal reaches the same verdict as a run
  * that was never interrupted, and no tool call whose result was recorded is made again. The crash is simulated at
  * every recorded step in turn, twice: right after the step is stored (before Toka acts on it), and right before it
- * is stored (after the action that produced it: the model answered, the tool ran). Each time the kernel, the agent
+ * is recorded (after the action that produced it: the model answered, the tool ran), when steps that were handed to
+ * the writer but not yet committed may be lost too. Each time the kernel, the agent
  * service and all their memory are thrown away and new ones rebuild the run from the store.
  *
  * <p>The model is scripted as a deterministic function of the conversation (a real model asked the same thing
@@ -159,25 +160,27 @@ class ResumeEveryStepTest {
             d.start(2);
             d.agents.setJournalHooks(new RunJournal.Hooks() {
                 @Override
-                public void before(EventPayload p) {
+                public void before(EventPayload p, RunJournal j) {
                     if (!afterRecord && seen.get() == k) {
-                        die(d, crashed, where);
+                        // whatever was posted and not yet committed may be lost, as in a real crash
+                        die(d, null, crashed, where);
                     }
                 }
 
                 @Override
-                public void after(EventPayload p) {
+                public void after(EventPayload p, RunJournal j) {
                     int n = seen.getAndIncrement();
                     if (afterRecord && n == k) {
-                        die(d, crashed, where);
+                        // step k is stored (a posted step is flushed first), nothing after it
+                        die(d, j, crashed, where);
                     }
                 }
             });
             d.agents.run(AGENT, d.f.orchestrator);
             assertThat(crashed.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("crashed " + where).isTrue();
-            // the steps whose results were recorded before the crash: those calls must never run again
-            Set<String> completed = completedCalls(d);
             d.crash();
+            // the calls whose results were stored before the crash must never run again
+            Set<String> completed = completedCalls(d);
 
             d.restart();
             if (afterRecord && k == lastStep) {
@@ -222,11 +225,15 @@ class ResumeEveryStepTest {
     }
 
     /** Stores what was posted, stops the store, and unwinds the run thread. */
-    private static void die(DurableFixture d, CountDownLatch crashed, String where) {
+    private static void die(DurableFixture d, RunJournal flush, CountDownLatch crashed, String where) {
         try {
-            d.flush();
+            if (flush != null) {
+                flush.flush();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RunJournal.NotRecorded e) {
+            throw new IllegalStateException(e);
         }
         d.freeze();
         crashed.countDown();
