@@ -209,6 +209,13 @@ final class Exchange {
         write(p.status(), Problem.MEDIA_TYPE, mapper.writeValueAsBytes(p.body(req.getRequestURI())));
     }
 
+    /** A problem with extension members (RFC 9457, section 3.2), e.g. the cluster nodes that have an unknown tool. */
+    void problem(Problem p, Map<String, Object> extensions) throws IOException {
+        Map<String, Object> body = p.body(req.getRequestURI());
+        body.putAll(extensions);
+        write(p.status(), Problem.MEDIA_TYPE, mapper.writeValueAsBytes(body));
+    }
+
     private void write(int status, String type, byte[] bytes) throws IOException {
         drainUnreadBody();
         resp.setStatus(status);

@@ -2,6 +2,7 @@ package io.toka.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.toka.cluster.ClusterView;
 import io.toka.runtime.registry.InvalidArgumentsException;
 import io.toka.runtime.registry.RegisteredTool;
 import io.toka.runtime.registry.ToolCallResult;
@@ -52,6 +53,11 @@ public final class ToolsServlet extends ApiServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     volatile transient ExternalTools externalTools;
 
+    /** {@code null} unless clustering is on: then an unknown tool's 404 names the nodes that have it. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile transient ClusterView cluster;
+
     private final transient Router router = new Router()
             .get("/tools", this::list)
             .get("/tools/", this::list)
@@ -86,7 +92,7 @@ public final class ToolsServlet extends ApiServlet {
         x.caller().authorize("tool.read:" + name, READ);
         RegisteredTool tool = registry.find(name).orElse(null);
         if (tool == null) {
-            x.problem(Problem.unknownTool("unknown tool '" + name + "'"));
+            ToolElsewhere.unknownTool(x, cluster, name, "unknown tool '" + name + "'");
         } else {
             x.json(200, ToolJson.describe(tool, mapper));
         }
@@ -113,7 +119,7 @@ public final class ToolsServlet extends ApiServlet {
             x.admit(e.decision());
             return;
         } catch (UnknownToolException e) {
-            x.problem(Problem.unknownTool(e.getMessage()));
+            ToolElsewhere.unknownTool(x, cluster, x.param("name"), e.getMessage());
             return;
         } catch (InvalidArgumentsException e) {
             x.problem(Problem.invalidArguments(e.getMessage()));
