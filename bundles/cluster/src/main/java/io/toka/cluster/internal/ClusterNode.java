@@ -4,15 +4,21 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import java.io.IOException;
 import java.time.Instant;
+import java.util.Dictionary;
 import java.util.Hashtable;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -35,6 +41,8 @@ public final class ClusterNode {
     public static final String PID = "io.toka.cluster";
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+    private static final String HTTP_PORT = "org.osgi.service.http.port";
+    private static final String HTTP_HOST = "org.apache.felix.http.host";
 
     /** The cluster configuration. */
     @ObjectClassDefinition(name = "Toka cluster", description = "Membership of a cluster of Toka nodes (Hazelcast).")
@@ -74,19 +82,31 @@ public final class ClusterNode {
     private boolean stopped; // guarded by this
 
     @Activate
-    public ClusterNode(BundleContext context, Config config) {
+    public ClusterNode(BundleContext context, Config config, @Reference ConfigurationAdmin configurations) {
         this.context = context;
-        this.settings = ClusterSettings.from(config, httpPort(context));
+        Dictionary<String, Object> http = httpConfiguration(configurations);
+        this.settings = ClusterSettings.from(config, http == null ? null : String.valueOf(http.get(HTTP_HOST)),
+                httpPort(http));
         ClusterSecrets secrets = new ClusterSecrets(settings.clusterName(), settings.secret());
         this.starter = new Thread(() -> start(secrets), "toka-cluster-start");
         starter.setDaemon(true);
         starter.start();
     }
 
-    private static int httpPort(BundleContext context) {
-        String p = context.getProperty("org.osgi.service.http.port");
+    /** @return the Felix HTTP configuration (etc/org.apache.felix.http.cfg), or {@code null} */
+    private static Dictionary<String, Object> httpConfiguration(ConfigurationAdmin configurations) {
         try {
-            return p == null ? 8181 : Integer.parseInt(p.trim());
+            Configuration[] found = configurations.listConfigurations("(service.pid=org.apache.felix.http)");
+            return found == null || found.length == 0 ? null : found[0].getProperties();
+        } catch (IOException | InvalidSyntaxException e) {
+            return null;
+        }
+    }
+
+    private static int httpPort(Dictionary<String, Object> http) {
+        Object p = http == null ? null : http.get(HTTP_PORT);
+        try {
+            return p == null ? 8181 : Integer.parseInt(p.toString().trim());
         } catch (NumberFormatException e) {
             return 8181;
         }

@@ -39,10 +39,12 @@ record ClusterSettings(String clusterName, String secret, List<String> members, 
     /**
      * Checks a configuration.
      *
+     * @param httpHost the host the node's HTTP server binds (Felix HTTP), for the default {@code httpUrl}; a wildcard
+     *     or {@code null} means the bind address
      * @param httpPort the node's HTTP port, for the default {@code httpUrl}
      * @throws IllegalArgumentException naming every problem found
      */
-    static ClusterSettings from(ClusterNode.Config c, int httpPort) {
+    static ClusterSettings from(ClusterNode.Config c, String httpHost, int httpPort) {
         List<String> problems = new ArrayList<>();
         String name = trim(c.clusterName());
         if (!NAME.matcher(name).matches()) {
@@ -83,7 +85,9 @@ record ClusterSettings(String clusterName, String secret, List<String> members, 
         }
         String http = trim(c.httpUrl());
         if (http.isEmpty()) {
-            http = "http://" + (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + httpPort;
+            String host = httpHost == null || httpHost.isBlank() || httpHost.equals("0.0.0.0") || httpHost.equals("::")
+                    ? bind : httpHost.strip();
+            http = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + httpPort;
         } else if (!http.matches("https?://[^\\s/]+(/[^\\s]*)?")) {
             problems.add("httpUrl must be an http:// or https:// URL, not '" + http + "'");
         }

@@ -20,23 +20,27 @@ class OfflineTest {
     @Test
     void aConfigurationIsCheckedAndEveryProblemNamed() {
         assertThatThrownBy(() -> ClusterSettings.from(TestMembers.config("bad name!", "", "nohost, 10.0.0.1:99999",
-                0), 8181)).isInstanceOf(IllegalArgumentException.class)
+                0), null, 8181)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("clusterName must be")
                 .hasMessageContaining("a shared secret is required")
                 .hasMessageContaining("member 'nohost' is not host:port")
                 .hasMessageContaining("member '10.0.0.1:99999' is not host:port")
                 .hasMessageContaining("port must be 1-65535");
         assertThatThrownBy(() -> ClusterSettings.from(TestMembers.config("toka", "short", "127.0.0.1:5701", 5701),
-                8181)).hasMessageContaining("the secret has 5 characters; at least 32");
-        assertThatThrownBy(() -> ClusterSettings.from(TestMembers.config("toka", TestMembers.SECRET, "", 5701), 8181))
+                null, 8181)).hasMessageContaining("the secret has 5 characters; at least 32");
+        assertThatThrownBy(() -> ClusterSettings.from(TestMembers.config("toka", TestMembers.SECRET, "", 5701), null, 8181))
                 .hasMessageContaining("members must list at least one member");
     }
 
     @Test
     void theSecretNeverShowsAndTheDefaultsFollowTheNode() throws Exception {
         ClusterSettings s = ClusterSettings.from(TestMembers.config("toka", TestMembers.SECRET,
-                "127.0.0.1:5701,127.0.0.1:5702", 5702), 8182);
+                "127.0.0.1:5701,127.0.0.1:5702", 5702), null, 8182);
         assertThat(s.httpUrl()).isEqualTo("http://127.0.0.1:8182");
+        assertThat(ClusterSettings.from(TestMembers.config("toka", TestMembers.SECRET, "127.0.0.1:5701", 5701),
+                "10.1.2.3", 8183).httpUrl()).as("the HTTP server's own host wins").isEqualTo("http://10.1.2.3:8183");
+        assertThat(ClusterSettings.from(TestMembers.config("toka", TestMembers.SECRET, "127.0.0.1:5701", 5701),
+                "0.0.0.0", 8183).httpUrl()).as("a wildcard means the bind address").isEqualTo("http://127.0.0.1:8183");
         assertThat(s.members()).containsExactly("127.0.0.1:5701", "127.0.0.1:5702");
         assertThat(s.toString()).doesNotContain(TestMembers.SECRET);
         ClusterSecrets secrets = new ClusterSecrets("toka", TestMembers.SECRET);
@@ -91,7 +95,7 @@ class OfflineTest {
                 return "http://node-a.example:8181/";
             }
         };
-        ClusterSettings f = ClusterSettings.from(fromFile, 8181);
+        ClusterSettings f = ClusterSettings.from(fromFile, null, 8181);
         assertThat(f.secret()).isEqualTo(TestMembers.SECRET);
         assertThat(f.memberName()).isEqualTo("127.0.0.1:5701");
         assertThat(f.httpUrl()).isEqualTo("http://node-a.example:8181");

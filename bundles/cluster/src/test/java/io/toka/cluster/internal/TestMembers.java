@@ -66,7 +66,7 @@ final class TestMembers implements AutoCloseable {
 
     /** Starts a member and returns its fabric. */
     Fabric start(String clusterName, String secret, String members, int port) {
-        ClusterSettings s = ClusterSettings.from(config(clusterName, secret, members, port), 8181);
+        ClusterSettings s = ClusterSettings.from(config(clusterName, secret, members, port), null, 8181);
         ClusterSecrets secrets = new ClusterSecrets(s.clusterName(), s.secret());
         HazelcastInstance hz = Hazelcast.newHazelcastInstance(HazelcastConfigs.of(s, secrets, getClass().getClassLoader()));
         started.add(hz);
