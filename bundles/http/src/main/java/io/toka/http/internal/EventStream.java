@@ -110,20 +110,28 @@ final class EventStream {
             OutputStream out = x.resp.getOutputStream();
             out.write((": toka event stream\nretry: 2000\n\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
-            last = replay(out, last, wanted);
+            follow(out, last, wanted, live, gap, caller);
+        } catch (IOException clientGone) {
+            // the client disconnected: nothing to answer
+        } finally {
+            sub.close();
+        }
+    }
+
+    /**
+     * The replay, then the live events, until the client leaves or the token stops being live; then an
+     * {@code error} event says why.
+     */
+    private void follow(OutputStream out, long after, Predicate<Event> wanted, BlockingQueue<Event> live,
+            AtomicBoolean gap, SecurityContext caller) throws IOException {
+        try {
+            long last = replay(out, after, wanted, caller);
             long idleSince = System.currentTimeMillis();
             while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    caller.checkLive();
-                } catch (TokenStateException revoked) {
-                    out.write(("event: error\ndata: " + mapper.writeValueAsString(
-                            Map.of("error", revoked.getMessage())) + "\n\n").getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                    break;
-                }
+                caller.checkLive();
                 if (gap.getAndSet(false)) {
                     live.clear();
-                    last = replay(out, last, wanted);
+                    last = replay(out, last, wanted, caller);
                 }
                 Event e;
                 try {
@@ -145,7 +153,7 @@ final class EventStream {
                 }
                 if (e.seq() > last + 1) {
                     // events were stored but not yet seen live (posted in a batch, or dropped): take them from the store
-                    last = replay(out, last, wanted);
+                    last = replay(out, last, wanted, caller);
                     if (e.seq() <= last) {
                         continue;
                     }
@@ -156,16 +164,22 @@ final class EventStream {
                 last = e.seq();
                 idleSince = System.currentTimeMillis();
             }
-        } catch (IOException clientGone) {
-            // the client disconnected: nothing to answer
-        } finally {
-            sub.close();
+        } catch (TokenStateException revoked) {
+            out.write(("event: error\ndata: " + mapper.writeValueAsString(Map.of("error", revoked.getMessage()))
+                    + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
         }
     }
 
-    private long replay(OutputStream out, long after, Predicate<Event> wanted) throws IOException {
+    /**
+     * Sends the stored events after {@code after}, page by page. The token is checked before each page: a replay
+     * of a long history takes seconds, and a token revoked meanwhile must not go on reading it.
+     */
+    private long replay(OutputStream out, long after, Predicate<Event> wanted, SecurityContext caller)
+            throws IOException, TokenStateException {
         long last = after;
         while (true) {
+            caller.checkLive();
             EventPage page = store.query(new EventQuery(null, null, null, null, null, last, EventQuery.MAX_LIMIT));
             for (Event e : page.events()) {
                 if (wanted.test(e)) {
