@@ -2,7 +2,7 @@
 // agent:run gets run, pause, resume and terminate buttons; the server checks agent:run again on every press.
 
 import * as api from './api.js';
-import { h, fill, table, badge, clip, time } from './dom.js';
+import { h, fill, table, badge, clip, time, duration } from './dom.js';
 
 const STATE_KIND = {
   READY: 'info', RUNNING: 'info', PAUSED: 'warn', COMPLETED: 'ok', FAILED: 'bad', TERMINATED: 'warn',
@@ -37,8 +37,8 @@ export class AgentsView {
   constructor(root, app) {
     this.root = root;
     this.app = app;
-    this.agentsEl = h('div', { class: 'region' });
-    this.sessionsEl = h('div', { class: 'region' });
+    this.agentsEl = h('div', { class: 'region', id: 'agents-list' });
+    this.sessionsEl = h('div', { class: 'region', id: 'sessions-list' });
     this.feedback = h('p', { class: 'feedback', role: 'status', 'aria-live': 'polite' });
     fill(root,
       h('h2', { id: 'agents-title', tabindex: '-1' }, 'Agents'),
@@ -63,7 +63,7 @@ export class AgentsView {
       return;
     }
     const mayRun = this.app.may('agent:run');
-    const headers = ['Agent', 'State', 'Progress', 'Message', 'Verdict', 'Started', 'Finished'];
+    const headers = ['Agent', 'State', 'Progress', 'Message', 'Verdict', 'Model queue wait', 'Started', 'Finished'];
     if (mayRun) headers.push('Actions');
     this.app.keepFocus(this.agentsEl, () => fill(this.agentsEl, table('Agents and their latest runs', headers,
       data.agents.map((a) => {
@@ -75,6 +75,7 @@ export class AgentsView {
           progress(s, a.name),
           s ? clip(s.message, 160) : '—',
           verdict(s && s.verdict),
+          s && typeof s.queueWaitMs === 'number' ? duration(s.queueWaitMs) : '—',
           s ? time(s.startedAt) : '—',
           s ? time(s.finishedAt) : '—',
         ];

@@ -29,7 +29,7 @@ class Console {
     api.onUnauthorized(() => this.signOut('The token was refused: it expired, was revoked or is not valid here.'));
     api.onRateLimit((remaining, limit, status) => {
       $('limit').textContent = status === 429 ? 'Rate limited: waiting'
-        : remaining !== null ? `Requests left in burst: ${remaining}/${limit}` : '';
+        : remaining !== null ? `API requests left: ${remaining} of ${limit}` : '';
     });
     $('sign-in-form').addEventListener('submit', (ev) => {
       ev.preventDefault();

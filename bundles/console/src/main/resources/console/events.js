@@ -4,8 +4,10 @@
 import * as api from './api.js';
 import { h, fill, table, clip, time, uid } from './dom.js';
 
-const KINDS = ['agent.spawned', 'agent.suspended', 'agent.resumed', 'agent.terminated', 'task.scheduled',
-  'task.completed', 'task.failed', 'task.timeout', 'observation.emitted', 'tool.invoked', 'code.executed',
+const KINDS = ['agent.spawned', 'agent.suspended', 'agent.resumed', 'agent.terminated', 'agent.run.started',
+  'agent.run.paused', 'agent.run.continued', 'agent.run.recovered', 'agent.run.reminded', 'agent.run.ended',
+  'task.scheduled', 'task.taken', 'task.completed', 'task.failed', 'task.timeout', 'tasks.dropped',
+  'session.started', 'session.phase', 'session.ended', 'observation.emitted', 'tool.invoked', 'code.executed',
   'token.issued', 'token.revoked', 'key.rotated', 'audit.recorded', 'system.error'];
 /** Events kept and shown. */
 const KEEP = 300;
@@ -17,6 +19,18 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The subject of an event: its own, or its payload's. */
 function subjectOf(e) {
   return e.subject || (e.payload && typeof e.payload === 'object' ? e.payload.subject : null) || null;
+}
+
+/** The payload, with an observation's base64 data shown as its text when it is UTF-8. */
+function readable(e) {
+  const p = e.payload;
+  if (e.kind !== 'observation.emitted' || !p || typeof p.data !== 'string') return p;
+  try {
+    const bytes = Uint8Array.from(atob(p.data), (c) => c.charCodeAt(0));
+    return { ...p, data: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return p;
+  }
 }
 
 export class EventsView {
@@ -175,7 +189,7 @@ export class EventsView {
       h('code', {}, e.kind),
       e.agent || '—',
       subjectOf(e) || '—',
-      h('code', { class: 'payload' }, clip(JSON.stringify(e.payload), 240)),
+      h('code', { class: 'payload' }, clip(JSON.stringify(readable(e)), 240)),
     ]);
     fill(this.tail, table('Events, newest first', ['Seq', 'Time', 'Kind', 'Agent', 'Subject', 'Data'], rows,
       'No events match yet.'));
