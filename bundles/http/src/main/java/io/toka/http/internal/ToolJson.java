@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.toka.runtime.registry.RegisteredTool;
+import io.toka.runtime.registry.ToolProblem;
 import io.toka.runtime.registry.ToolProvider;
 import io.toka.tool.ToolDescriptor;
 import io.toka.tools.external.ManifestError;
@@ -49,6 +50,17 @@ final class ToolJson {
         m.put("field", e.field());
         m.put("problem", e.problem());
         m.put("at", e.at().toString());
+        return m;
+    }
+
+    static Map<String, Object> problem(ToolProblem p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tool", p.tool());
+        m.put("bundle", p.bundleSymbolicName());
+        m.put("bundleVersion", p.bundleVersion());
+        m.put("kind", p.kind().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("reason", p.reason());
+        m.put("since", p.since().toString());
         return m;
     }
 

@@ -31,7 +31,7 @@ import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletPatte
 
 /**
  * {@code /tools}: list and describe the tools, invoke one ({@code POST /tools/{name}/invoke}), and the errors of
- * the external tool manifests ({@code /tools/errors}). A call goes through {@link ToolRegistry#invoke}, the one
+ * the external tool manifests with the tools the registry holds back ({@code /tools/errors}). A call goes through {@link ToolRegistry#invoke}, the one
  * policy point (live token state, rate limits, permissions, schema, the call and its event); this servlet only
  * translates.
  */
@@ -84,7 +84,9 @@ public final class ToolsServlet extends ApiServlet {
         x.caller().authorize("tool.errors", READ);
         ExternalTools external = externalTools;
         List<ManifestError> errors = external == null ? List.of() : external.errors();
-        x.json(200, Map.of("errors", errors.stream().map(ToolJson::error).toList()));
+        // manifests that failed to load, and tools the registry holds back (failed activation, quarantine, overruns)
+        x.json(200, Map.of("errors", errors.stream().map(ToolJson::error).toList(),
+                "problems", registry.problems().stream().map(ToolJson::problem).toList()));
     }
 
     private void read(Exchange x) throws IOException {

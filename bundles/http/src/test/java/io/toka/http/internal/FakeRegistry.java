@@ -30,6 +30,7 @@ final class FakeRegistry implements ToolRegistry {
     };
     volatile Map<String, Object> lastArguments;
     volatile CallOptions lastOptions;
+    volatile List<io.toka.runtime.registry.ToolProblem> problems = List.of();
 
     FakeRegistry tool(ToolDescriptor d) {
         tools.put(d.name(), new RegisteredTool(d, new ToolProvider(7, 0, 3, "test.bundle", "1.0.0"), List.of()));
@@ -68,5 +69,10 @@ final class FakeRegistry implements ToolRegistry {
             CallOptions options) throws UnknownToolException, InvalidArgumentsException {
         lastOptions = options;
         return invoke(name, arguments, caller);
+    }
+
+    @Override
+    public List<io.toka.runtime.registry.ToolProblem> problems() {
+        return problems;
     }
 }

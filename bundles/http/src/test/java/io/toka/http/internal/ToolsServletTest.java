@@ -360,4 +360,20 @@ class ToolsServletTest {
         assertThat(errors.get(0).get("field").asText()).isEqualTo("name");
         assertThat(errors.get(0).get("at").asText()).isEqualTo("2026-01-01T00:00:00Z");
     }
+
+    @Test
+    void theRegistrysProblemsAreListedWithTheManifestErrors() {
+        assertThat(api.call(servlet, FakeRequest.get("/tools/errors").bearer(admin)).json().get("problems")).isEmpty();
+        registry.problems = List.of(new io.toka.runtime.registry.ToolProblem("flaky", "com.acme.flaky", "1.0.0", 42,
+                io.toka.runtime.registry.ToolProblem.Kind.QUARANTINED, "tool 'flaky' ... is quarantined: a crash loop",
+                Instant.parse("2026-01-01T00:00:00Z")));
+
+        JsonNode problems = api.call(servlet, FakeRequest.get("/tools/errors").bearer(admin)).json().get("problems");
+        assertThat(problems).hasSize(1);
+        assertThat(problems.get(0).get("tool").asText()).isEqualTo("flaky");
+        assertThat(problems.get(0).get("bundle").asText()).isEqualTo("com.acme.flaky");
+        assertThat(problems.get(0).get("kind").asText()).isEqualTo("quarantined");
+        assertThat(problems.get(0).get("reason").asText()).contains("crash loop");
+        assertThat(problems.get(0).get("since").asText()).isEqualTo("2026-01-01T00:00:00Z");
+    }
 }

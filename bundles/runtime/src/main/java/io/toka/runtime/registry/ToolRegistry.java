@@ -77,4 +77,17 @@ public interface ToolRegistry {
      */
     ToolCallResult invoke(String name, Map<String, Object> arguments, SecurityContext caller, CallOptions options)
             throws UnknownToolException, InvalidArgumentsException;
+
+    /**
+     * The tools the registry holds back or watches: a component that failed to activate, a tool quarantined after a
+     * crash loop or an out-of-memory call, a tool whose calls overran their deadline and still hold threads. A
+     * quarantined tool is left out of {@link #names()}, {@link #list()} and {@link #find}, and its calls fail with the
+     * reason.
+     *
+     * @return the problems, sorted by tool name; never {@code null}
+     * @since 1.3
+     */
+    default List<ToolProblem> problems() {
+        return List.of();
+    }
 }

@@ -5,6 +5,7 @@ import io.toka.security.ShellSecurity;
 import java.util.List;
 
 import io.toka.runtime.registry.RegisteredTool;
+import io.toka.runtime.registry.ToolProblem;
 import io.toka.runtime.registry.ToolProvider;
 import io.toka.runtime.registry.ToolRegistry;
 import io.toka.tool.ToolDescriptor;
@@ -34,10 +35,18 @@ public class ToolInfo implements Action {
     @Override
     public Object execute() {
         security.currentUser().authorize("tool.read:" + name, List.of(Permissions.TOOL_READ));
-        RegisteredTool t = registry.find(name)
-                .orElseThrow(() -> new IllegalArgumentException("unknown tool '" + name + "'; toka:tool-list shows the tools"));
-        ToolDescriptor d = t.descriptor();
+        List<ToolProblem> problems = registry.problems().stream().filter(p -> p.tool().equals(name)).toList();
         PrintStream out = System.out;
+        RegisteredTool t = registry.find(name).orElse(null);
+        if (t == null) {
+            if (problems.isEmpty()) {
+                throw new IllegalArgumentException("unknown tool '" + name + "'; toka:tool-list shows the tools");
+            }
+            out.println("Name:         " + name + " (not callable)");
+            problems.forEach(p -> out.println("Problem:      " + describe(p)));
+            return null;
+        }
+        ToolDescriptor d = t.descriptor();
         out.println("Name:         " + d.name());
         out.println("Version:      " + d.version());
         out.println("Description:  " + d.description());
@@ -49,8 +58,14 @@ public class ToolInfo implements Action {
         for (ToolProvider p : t.shadowed()) {
             out.println("Shadowed:     " + describe(p));
         }
+        problems.forEach(p -> out.println("Problem:      " + describe(p)));
         out.println("Input schema: " + d.inputSchema());
         return null;
+    }
+
+    static String describe(ToolProblem p) {
+        return p.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " since " + p.since() + " ("
+                + p.bundleSymbolicName() + " " + p.bundleVersion() + "): " + p.reason();
     }
 
     private static String describe(ToolProvider p) {

@@ -104,6 +104,8 @@ public final class CallExecutor {
         private volatile boolean abandoned;
         private T value;
         private Throwable failure;
+        /** Run once when the call is done (see {@link #onDone}). */
+        private final AtomicReference<Runnable> whenDone = new AtomicReference<>();
 
         Call(Callable<T> task) {
             this.task = task;
@@ -129,6 +131,10 @@ public final class CallExecutor {
             }
             Thread.interrupted(); // clear a late interrupt before this thread takes other work
             done = true;
+            Runnable hook = whenDone.getAndSet(null);
+            if (hook != null) {
+                hook.run();
+            }
             Thread w = waiter;
             if (w != null) {
                 LockSupport.unpark(w);
@@ -183,6 +189,27 @@ public final class CallExecutor {
             Thread w = waiter;
             if (w != null) {
                 LockSupport.unpark(w);
+            }
+        }
+
+        /** @return the thread running the call, or {@code null} before it started */
+        public Thread runner() {
+            return runner;
+        }
+
+        /** @return whether the task has returned (or thrown) */
+        public boolean isDone() {
+            return done;
+        }
+
+        /** Runs the action once the call is done: at once if it is, else on the call's thread when it ends. */
+        void onDone(Runnable action) {
+            whenDone.set(action);
+            if (done) {
+                Runnable hook = whenDone.getAndSet(null);
+                if (hook != null) {
+                    hook.run();
+                }
             }
         }
 

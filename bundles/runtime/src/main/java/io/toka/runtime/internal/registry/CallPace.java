@@ -19,10 +19,23 @@ final class CallPace {
     static final int STREAK = 32;
 
     private volatile int quick;
+    /** Set for good once a call ignored interruption past its deadline: such a tool could pin its callers' threads. */
+    private volatile boolean poolOnly;
 
     /** @return whether the next call may run on its caller's thread */
     boolean inline() {
-        return quick >= STREAK;
+        return quick >= STREAK && !poolOnly;
+    }
+
+    /** Sends every later call to the pool (until the tool's service is registered again). */
+    void poolOnly() {
+        poolOnly = true;
+        quick = 0;
+    }
+
+    /** @return whether {@link #poolOnly} was called */
+    boolean isPoolOnly() {
+        return poolOnly;
     }
 
     /** Records how long a finished call ran. */

@@ -28,11 +28,13 @@ final class DeadlineWatch {
     static final class Watch {
         private final CallExecutor.Call<?> call;
         private final long deadline;
+        private final Runnable onExpiry;
         private volatile boolean expired;
 
-        private Watch(CallExecutor.Call<?> call, long deadline) {
+        private Watch(CallExecutor.Call<?> call, long deadline, Runnable onExpiry) {
             this.call = call;
             this.deadline = deadline;
+            this.onExpiry = onExpiry;
         }
 
         /** @return whether the deadline passed while the call ran (it was then cancelled) */
@@ -53,7 +55,17 @@ final class DeadlineWatch {
      * @param deadline a {@link System#nanoTime()} value; when it passes, the call is cancelled
      */
     Watch arm(CallExecutor.Call<?> call, long deadline) {
-        Watch w = new Watch(call, deadline);
+        return arm(call, deadline, null);
+    }
+
+    /**
+     * Watches a call until {@link #disarm}, and runs an action on the watch thread if its deadline passes first.
+     *
+     * @param deadline a {@link System#nanoTime()} value; when it passes, the call is cancelled
+     * @param onExpiry run after the cancel, or {@code null}
+     */
+    Watch arm(CallExecutor.Call<?> call, long deadline, Runnable onExpiry) {
+        Watch w = new Watch(call, deadline, onExpiry);
         watched.add(w);
         if (parked) {
             LockSupport.unpark(thread);
@@ -103,6 +115,13 @@ final class DeadlineWatch {
                     w.expired = true;
                     watched.remove(w);
                     w.call.cancel();
+                    if (w.onExpiry != null) {
+                        try {
+                            w.onExpiry.run();
+                        } catch (RuntimeException e) {
+                            // accounting only; the watch thread must keep watching
+                        }
+                    }
                 } else if (w.deadline - next < 0) {
                     next = w.deadline;
                 }

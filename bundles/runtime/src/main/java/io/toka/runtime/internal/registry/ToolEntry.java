@@ -25,14 +25,29 @@ final class ToolEntry {
     final CallPace pace = new CallPace();
     volatile int ranking;
     volatile boolean retired;
+    /** Held back by the {@link Quarantine} until its bundle is redeployed: no call reaches it. */
+    volatile boolean quarantined;
 
     private final BundleContext context;
     private volatile Tool service;
     private volatile Prepared prepared;
     private boolean released;
+    /** Why the service object could not be obtained, once that happened; {@code null} otherwise. */
+    private volatile ActivationFailed activationFailure;
+    private final java.util.function.Function<ServiceReference<?>, String> failureReason;
 
     ToolEntry(BundleContext context, ServiceReference<Tool> reference, String name, int maxConcurrentCalls) {
+        this(context, reference, name, maxConcurrentCalls, ref -> null);
+    }
+
+    /**
+     * @param failureReason why a service's component failed to activate (from Declarative Services), or {@code null}
+     *     when that cannot be told
+     */
+    ToolEntry(BundleContext context, ServiceReference<Tool> reference, String name, int maxConcurrentCalls,
+            java.util.function.Function<ServiceReference<?>, String> failureReason) {
         this.context = context;
+        this.failureReason = failureReason;
         this.reference = reference;
         this.name = name;
         this.serviceId = (Long) reference.getProperty(Constants.SERVICE_ID);
@@ -47,6 +62,16 @@ final class ToolEntry {
     static int rankingOf(ServiceReference<?> reference) {
         Object r = reference.getProperty(Constants.SERVICE_RANKING);
         return r instanceof Integer i ? i : 0;
+    }
+
+    /** @return whether calls may be routed to it: neither retired by the deployer nor quarantined */
+    boolean usable() {
+        return !retired && !quarantined;
+    }
+
+    /** @return why its service object could not be obtained, or {@code null} */
+    ActivationFailed activationFailure() {
+        return activationFailure;
     }
 
     ToolProvider provider() {
@@ -66,9 +91,22 @@ final class ToolEntry {
                     if (released) {
                         throw new Gone(name);
                     }
+                    ActivationFailed failed = activationFailure;
+                    if (failed != null) {
+                        // not retried: each try runs the component's failing activation again (and logs it); a
+                        // fixed component comes back as a new registration, or its bundle is redeployed
+                        throw failed;
+                    }
                     s = context.getService(reference);
                     if (s == null) {
-                        throw new IllegalStateException("tool '" + name + "' could not be activated");
+                        String why = null;
+                        try {
+                            why = failureReason.apply(reference);
+                        } catch (RuntimeException e) {
+                            // the reason is a courtesy; the failure stands without it
+                        }
+                        activationFailure = new ActivationFailed(name, why);
+                        throw activationFailure;
                     }
                     service = s;
                 }
@@ -115,6 +153,17 @@ final class ToolEntry {
 
         Gone(String name) {
             super("tool '" + name + "' has been unregistered");
+        }
+    }
+
+    /** The service's component did not activate: {@code getService} gave nothing. */
+    static final class ActivationFailed extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+        final java.time.Instant at = java.time.Instant.now();
+
+        ActivationFailed(String name, String why) {
+            super("tool '" + name + "' cannot be activated: " + (why == null || why.isBlank()
+                    ? "its component failed to activate (see the Toka log)" : why));
         }
     }
 

@@ -7,6 +7,7 @@ import io.toka.runtime.registry.InvalidArgumentsException;
 import io.toka.runtime.registry.RegisteredTool;
 import io.toka.runtime.registry.ToolCallResult;
 import io.toka.runtime.registry.ToolCallResult.Status;
+import io.toka.runtime.registry.ToolProblem;
 import io.toka.runtime.registry.ToolProvider;
 import io.toka.runtime.registry.ToolRegistry;
 import io.toka.runtime.registry.ToolRegistryListener;
@@ -92,6 +93,68 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         long swapWaitMillis() default 2000;
     }
 
+    /**
+     * How the registry contains misbehaving tools (same PID as {@link Config}: a second property type, so that code
+     * building the registry with a hand-made {@link Config} keeps these defaults).
+     */
+    @ObjectClassDefinition(name = "Toka tool registry guards", description = "How misbehaving tools are contained.")
+    public @interface Guards {
+        @AttributeDefinition(name = "Quarantine after failures",
+                description = "A tool whose service goes away while its bundle stays active, or whose component fails "
+                        + "to activate, this many times within the window is quarantined (no calls) until its bundle "
+                        + "is redeployed; 0 turns this off.", min = "0")
+        int quarantineFailures() default 5;
+
+        @AttributeDefinition(name = "Quarantine window (s)",
+                description = "The window in which failures are counted for the quarantine.", min = "1")
+        int quarantineWindowSeconds() default 60;
+
+        @AttributeDefinition(name = "Overrunning calls per tool",
+                description = "Calls of one tool that may still be running past their deadline (ignoring "
+                        + "interruption, each holding a thread) before the tool's new calls are refused.", min = "1")
+        int maxOverrunsPerTool() default 2;
+
+        @AttributeDefinition(name = "Run quick tools inline",
+                description = "Run a tool whose recent calls were all quick on its caller's thread (saves two thread "
+                        + "hand-offs). A tool that then blocks and ignores interruption keeps the caller's thread; "
+                        + "false runs every call on the pool, where the caller is always answered at the deadline.")
+        boolean inlineQuickCalls() default true;
+    }
+
+    /** The defaults of {@link Guards}. */
+    static final Guards DEFAULT_GUARDS = guards(5, 60, 2, true);
+
+    /** A {@link Guards} with these values, for code that builds the registry by hand. */
+    public static Guards guards(int quarantineFailures, int quarantineWindowSeconds, int maxOverrunsPerTool,
+            boolean inlineQuickCalls) {
+        return new Guards() {
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return Guards.class;
+            }
+
+            @Override
+            public int quarantineFailures() {
+                return quarantineFailures;
+            }
+
+            @Override
+            public int quarantineWindowSeconds() {
+                return quarantineWindowSeconds;
+            }
+
+            @Override
+            public int maxOverrunsPerTool() {
+                return maxOverrunsPerTool;
+            }
+
+            @Override
+            public boolean inlineQuickCalls() {
+                return inlineQuickCalls;
+            }
+        };
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(ToolRegistryImpl.class);
     /** How long a call waits for its event's commit before it is answered anyway (and the delay logged). */
     private static final Duration EVENT_COMMIT_WAIT = Duration.ofSeconds(5);
@@ -101,12 +164,18 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Kernel kernel;
 
+    /** Declarative Services' runtime, to tell why a tool's component failed to activate; absent in unit tests. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile org.osgi.service.component.runtime.ServiceComponentRuntime components;
+
     /** Best first: higher ranking, then newer (higher service id). */
     static final Comparator<ToolEntry> PRECEDENCE = Comparator.<ToolEntry>comparingInt(e -> e.ranking).reversed()
             .thenComparing(Comparator.<ToolEntry>comparingLong(e -> e.serviceId).reversed());
 
     private final BundleContext context;
     private final Config config;
+    private final Guards guards;
     private final CallGate gate;
     private final SchemaCompiler schemas;
     private final CallExecutor executor;
@@ -123,6 +192,11 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     private final SynchronousBundleListener bundleListener = this::bundleChanged;
     /** Tells the {@link ToolRegistryListener} services which names changed. */
     private final ListenerNotifier notifier;
+    /** Tools held back after a crash loop or an out-of-memory call, until their bundle is redeployed. */
+    private final Quarantine quarantine;
+    /** Calls past their deadline that have not returned, and the threads they hold. */
+    private final Overruns overruns = new Overruns();
+    private volatile boolean closing;
     /** Name → the entry that answered for it at the last {@link #publishChanges}; guarded by {@code this}. */
     private Map<String, ToolEntry> winners = Map.of();
 
@@ -130,9 +204,14 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     }
 
     @Activate
-    public ToolRegistryImpl(BundleContext context, Config config, @Reference RateLimiter limiter,
+    public ToolRegistryImpl(BundleContext context, Config config, Guards guards, @Reference RateLimiter limiter,
             @Reference AuditLog audit) {
-        this(context, config, new CallGate(limiter, audit));
+        this(context, config, guards, new CallGate(limiter, audit));
+    }
+
+    /** The component's registry with the default {@link Guards}, for tests that build it by hand. */
+    public ToolRegistryImpl(BundleContext context, Config config, RateLimiter limiter, AuditLog audit) {
+        this(context, config, DEFAULT_GUARDS, new CallGate(limiter, audit));
     }
 
     /**
@@ -140,16 +219,24 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
      * every later step of the policy point still apply.
      */
     public ToolRegistryImpl(BundleContext context, Config config) {
-        this(context, config, CallGate.UNLIMITED);
+        this(context, config, DEFAULT_GUARDS, CallGate.UNLIMITED);
     }
 
-    private ToolRegistryImpl(BundleContext context, Config config, CallGate gate) {
+    /** As {@link #ToolRegistryImpl(BundleContext, Config)}, with the given guards. */
+    public ToolRegistryImpl(BundleContext context, Config config, Guards guards) {
+        this(context, config, guards, CallGate.UNLIMITED);
+    }
+
+    private ToolRegistryImpl(BundleContext context, Config config, Guards guards, CallGate gate) {
         this.context = context;
         this.config = config;
+        this.guards = guards;
         this.gate = gate;
         this.schemas = new SchemaCompiler(new ObjectMapper());
         this.executor = new CallExecutor(config.maxThreads(), "toka-tool-");
         this.deadlines = new DeadlineWatch("toka-tool-deadlines");
+        this.quarantine = new Quarantine(guards.quarantineFailures(),
+                Duration.ofSeconds(Math.max(1, guards.quarantineWindowSeconds())));
         this.notifier = new ListenerNotifier(context);
         context.addBundleListener(bundleListener);
         this.tracker = new ServiceTracker<>(context, Tool.class, new Customizer());
@@ -159,6 +246,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
 
     @Deactivate
     void deactivate() {
+        closing = true;
         tracker.close();
         notifier.close();
         context.removeBundleListener(bundleListener);
@@ -175,7 +263,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     public List<String> names() {
         Set<String> names = new TreeSet<>();
         index.forEach((name, candidates) -> {
-            if (candidates.stream().anyMatch(e -> !e.retired)) {
+            if (candidates.stream().anyMatch(ToolEntry::usable)) {
                 names.add(name);
             }
         });
@@ -202,7 +290,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         ToolEntry winner = null;
         List<ToolProvider> shadowed = new ArrayList<>();
         for (ToolEntry e : candidates) {
-            if (winner == null && !e.retired) {
+            if (winner == null && e.usable()) {
                 winner = e;
             } else {
                 shadowed.add(e.provider());
@@ -214,6 +302,8 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         try {
             ToolDescriptor d = winner.prepared(schemas).descriptor();
             return Optional.of(new RegisteredTool(d, winner.provider(), List.copyOf(shadowed)));
+        } catch (ToolEntry.ActivationFailed e) {
+            return Optional.empty(); // reported by problems(), logged once when it happened
         } catch (RuntimeException e) {
             LOG.warn("Cannot read the descriptor of {}", winner, e);
             return Optional.empty();
@@ -262,7 +352,12 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         Tool pickedTool;
         Prepared pickedPrepared;
         while (true) {
-            picked = enter(name);
+            try {
+                picked = enter(name);
+            } catch (Refused r) {
+                return new ToolCallResult(Status.FAILURE, ToolResult.failure(r.getMessage()), System.nanoTime() - start,
+                        "?");
+            }
             try {
                 pickedTool = picked.service();
                 pickedPrepared = picked.prepared(schemas);
@@ -270,6 +365,10 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             } catch (ToolEntry.Gone gone) {
                 // unregistered after we picked it (an in-place update): pick again, waiting for the replacement
                 exit(picked);
+            } catch (ToolEntry.ActivationFailed e) {
+                exit(picked);
+                return new ToolCallResult(Status.FAILURE, ToolResult.failure(e.getMessage()), System.nanoTime() - start,
+                        picked.bundleVersion);
             } catch (RuntimeException e) {
                 exit(picked);
                 return new ToolCallResult(Status.FAILURE, ToolResult.failure(internalError(name, e)),
@@ -300,6 +399,12 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             if (!violations.isEmpty()) {
                 throw new InvalidArgumentsException(name, violations);
             }
+            int overrunning = overruns.count(entry);
+            if (overrunning >= guards.maxOverrunsPerTool()) {
+                return failed(entry, start, "tool '" + name + "' is refused: " + overrunning + " of its calls ran past"
+                        + " their deadline and still hold threads (the tool ignores interruption); it takes calls again"
+                        + " once they end or it is redeployed");
+            }
             if (!entry.permits.tryAcquire()) {
                 return failed(entry, start, "tool '" + name + "' is busy: " + config.maxConcurrentCallsPerTool()
                         + " calls are already running; try again later");
@@ -319,6 +424,9 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                     }
                     long began = System.nanoTime();
                     ToolResult r = run(entry, tool, invocation);
+                    if (r == OUT_OF_MEMORY) {
+                        return outOfMemory(entry);
+                    }
                     entry.pace.finished(System.nanoTime() - began);
                     return r;
                 } finally {
@@ -326,7 +434,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                     exit(entry);
                 }
             };
-            if (entry.pace.inline()) {
+            if (guards.inlineQuickCalls() && entry.pace.inline()) {
                 handedOff = true; // the task exits the entry
                 return runInline(entry, prepared, task, timeout, start, cancellation);
             }
@@ -358,7 +466,13 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     private ToolCallResult runInline(ToolEntry entry, Prepared prepared, java.util.concurrent.Callable<ToolResult> task,
             Duration timeout, long start, CancellationSignal cancellation) {
         CallExecutor.Call<ToolResult> call = new CallExecutor.Call<>(task);
-        DeadlineWatch.Watch watch = deadlines.arm(call, start + timeout.toNanos());
+        long deadline = start + timeout.toNanos();
+        DeadlineWatch.Watch watch = deadlines.arm(call, deadline, () -> {
+            // at once, not when the call returns: if the tool ignores the interrupt, its next callers must not
+            // give it their threads too
+            entry.pace.slow();
+            overruns.started(entry, call, deadline);
+        });
         if (cancellation != null) {
             cancellation.onCancel(call::abandon);
         }
@@ -399,6 +513,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             return cancelled(entry, start, cancellation);
         } catch (TimeoutException e) {
             future.cancel();
+            overruns.started(entry, future, start + timeout.toNanos());
             return timedOut(entry, timeout, start);
         } catch (InterruptedException e) {
             future.cancel();
@@ -433,10 +548,16 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         return mismatch;
     }
 
+    /** What {@link #run} answers for a call that ran out of memory (then the tool is quarantined). */
+    private static final ToolResult OUT_OF_MEMORY = ToolResult.failure("out of memory");
+
     private static ToolResult run(ToolEntry entry, Tool tool, ToolInvocation invocation) {
         try {
             ToolResult r = tool.invoke(invocation);
             return r != null ? r : ToolResult.failure("tool '" + entry.name + "' returned no result");
+        } catch (OutOfMemoryError e) {
+            // what the tool allocated is unreachable now that its stack is gone; allocate as little as possible here
+            return OUT_OF_MEMORY;
         } catch (ToolException e) {
             LOG.debug("Tool {} failed: {}", entry, e.getMessage(), e);
             String msg = e.getMessage();
@@ -446,6 +567,44 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                 return ToolResult.failure("tool '" + entry.name + "' was interrupted");
             }
             return ToolResult.failure(internalError(entry.name, e));
+        }
+    }
+
+    /** Quarantines a tool whose call ran out of memory: the heap is shared, its next call could starve Toka. */
+    private ToolResult outOfMemory(ToolEntry entry) {
+        hold(entry, "a call ran out of memory (java.lang.OutOfMemoryError); Toka's heap is shared by every tool");
+        return ToolResult.failure("tool '" + entry.name + "' ran out of memory and is quarantined until its bundle is"
+                + " redeployed");
+    }
+
+    /** Quarantines a bundle's tool now. */
+    private void hold(ToolEntry entry, String why) {
+        Quarantine.Hold h = quarantine.hold(entry, why);
+        if (h != null) {
+            quarantined(entry, h);
+        }
+    }
+
+    /** Takes a bundle's tool out of service after the quarantine held it. */
+    private void quarantined(ToolEntry entry, Quarantine.Hold h) {
+        for (ToolEntry e : entries.values()) {
+            if (e.bundleId == entry.bundleId && e.name.equals(entry.name)) {
+                e.quarantined = true;
+            }
+        }
+        entry.quarantined = true;
+        departures.remove(entry.name);
+        LOG.warn("{}", h.reason());
+        publishChanges();
+        signal();
+    }
+
+    /** A call refused before it reached a tool (a quarantined tool); the message is for the caller. */
+    private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message, null, false, false);
         }
     }
 
@@ -487,11 +646,15 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
             ToolEntry e = select(name);
             if (e != null) {
                 e.inFlight.incrementAndGet();
-                if (!e.retired) {
+                if (e.usable()) {
                     return e;
                 }
                 exit(e); // retired between select and increment: pick again
                 continue;
+            }
+            Quarantine.Hold held = quarantine.anyFor(name);
+            if (held != null) {
+                throw new Refused(held.reason());
             }
             Departure d = departures.get(name);
             long now = System.nanoTime();
@@ -527,7 +690,7 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         if (candidates != null) {
             for (int i = 0, n = candidates.size(); i < n; i++) {
                 ToolEntry e = candidates.get(i);
-                if (!e.retired) {
+                if (e.usable()) {
                     return e;
                 }
             }
@@ -614,6 +777,18 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
     // ---------------------------------------------------------------- tracking
 
     private void bundleChanged(BundleEvent event) {
+        if (event.getType() == BundleEvent.UPDATED || event.getType() == BundleEvent.UNINSTALLED) {
+            long id = event.getBundle().getBundleId();
+            if (quarantine.lift(id)) {
+                for (ToolEntry e : entries.values()) {
+                    if (e.bundleId == id) {
+                        e.quarantined = false;
+                    }
+                }
+                LOG.info("Quarantine of bundle {} lifted: it was redeployed", id);
+                publishChanges();
+            }
+        }
         if (event.getType() == BundleEvent.UNINSTALLED) {
             long id = event.getBundle().getBundleId();
             leavingBundles.remove(id);
@@ -683,7 +858,9 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
                         name == null ? "missing" : "'" + name + "'", ToolDescriptor.NAME_PATTERN);
                 return null;
             }
-            ToolEntry entry = new ToolEntry(context, reference, n, config.maxConcurrentCallsPerTool());
+            ToolEntry entry = new ToolEntry(context, reference, n, config.maxConcurrentCallsPerTool(),
+                    ToolRegistryImpl.this::activationFailure);
+            entry.quarantined = quarantine.get(entry.bundleId, n) != null;
             entries.put(reference, entry);
             departures.remove(n);
             reindex();
@@ -717,14 +894,89 @@ public final class ToolRegistryImpl implements ToolRegistry, ToolLifecycle {
         public void removedService(ServiceReference<Tool> reference, ToolEntry tracked) {
             ToolEntry current = entries.remove(reference);
             ToolEntry entry = current != null ? current : tracked;
+            if (wentAwayOnItsOwn(entry)) {
+                Quarantine.Hold h = quarantine.failed(entry, "went away while its bundle stayed active");
+                if (h != null) {
+                    quarantined(entry, h);
+                }
+            }
             boolean stillThere = entries.values().stream().anyMatch(e -> e.name.equals(entry.name) && !e.retired);
-            if (!stillThere && !entry.retired && !leavingBundles.contains(entry.bundleId) && config.swapWaitMillis() > 0) {
+            if (!stillThere && !entry.retired && !entry.quarantined && !leavingBundles.contains(entry.bundleId)
+                    && config.swapWaitMillis() > 0) {
                 departures.put(entry.name, new Departure(entry.bundleId,
                         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.swapWaitMillis())));
             }
             reindex();
             entry.release();
             LOG.info("Tool {} unregistered", entry);
+        }
+    }
+
+    // ---------------------------------------------------------------- problems
+
+    @Override
+    public List<ToolProblem> problems() {
+        List<ToolProblem> out = new ArrayList<>();
+        for (Map.Entry<Quarantine.Key, Quarantine.Hold> e : quarantine.holds()) {
+            Quarantine.Hold h = e.getValue();
+            out.add(new ToolProblem(e.getKey().tool(), h.bundleSymbolicName(), h.bundleVersion(), e.getKey().bundleId(),
+                    ToolProblem.Kind.QUARANTINED, h.reason(), h.since()));
+        }
+        for (ToolEntry e : entries.values()) {
+            ToolEntry.ActivationFailed f = e.activationFailure();
+            if (f != null && !e.quarantined) {
+                out.add(new ToolProblem(e.name, e.bundleSymbolicName, e.bundleVersion, e.bundleId,
+                        ToolProblem.Kind.ACTIVATION_FAILED, f.getMessage(), f.at));
+            }
+        }
+        Map<ToolEntry, List<Overruns.Overrun>> stuck = new java.util.LinkedHashMap<>();
+        for (Overruns.Overrun o : overruns.ignoringInterruption()) {
+            stuck.computeIfAbsent(o.entry(), k -> new ArrayList<>()).add(o);
+        }
+        stuck.forEach((e, list) -> out.add(new ToolProblem(e.name, e.bundleSymbolicName, e.bundleVersion, e.bundleId,
+                ToolProblem.Kind.OVERRUNNING, list.size() + " call(s) of tool '" + e.name + "' ran past their deadline"
+                + " and ignore interruption, holding thread(s) " + list.stream().map(Overruns.Overrun::thread).toList()
+                + "; at " + guards.maxOverrunsPerTool() + " its new calls are refused, and it never runs on a caller's"
+                + " thread again; redeploy or fix the tool", list.get(0).deadline())));
+        out.sort(Comparator.comparing(ToolProblem::tool).thenComparing(ToolProblem::kind));
+        return out;
+    }
+
+    /** Why a tool's component failed to activate, as Declarative Services tells it; {@code null} if it cannot. */
+    private String activationFailure(ServiceReference<?> reference) {
+        org.osgi.service.component.runtime.ServiceComponentRuntime scr = components;
+        Object component = reference.getProperty("component.name");
+        org.osgi.framework.Bundle bundle = reference.getBundle();
+        if (scr == null || !(component instanceof String c) || bundle == null) {
+            return null;
+        }
+        var description = scr.getComponentDescriptionDTO(bundle, c);
+        if (description == null) {
+            return null;
+        }
+        for (var configuration : scr.getComponentConfigurationDTOs(description)) {
+            if (configuration.failure != null && !configuration.failure.isBlank()) {
+                // a stack trace: its first line names the exception and its message
+                return "its component " + c + " failed to activate: " + configuration.failure.lines().findFirst()
+                        .orElse("").trim();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether a tool's service left while its bundle stayed active (the component deactivated or unregistered it),
+     * as opposed to a stop, an update, a swap, or the registry closing: the failure a crash loop is made of.
+     */
+    private boolean wentAwayOnItsOwn(ToolEntry entry) {
+        if (closing || entry.retired || leavingBundles.contains(entry.bundleId)) {
+            return false;
+        }
+        try {
+            org.osgi.framework.Bundle b = context.getBundle(entry.bundleId);
+            return b != null && b.getState() == org.osgi.framework.Bundle.ACTIVE;
+        } catch (IllegalStateException registryStopping) {
+            return false;
         }
     }
 }
