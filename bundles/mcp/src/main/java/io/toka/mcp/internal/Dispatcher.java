@@ -24,6 +24,9 @@ final class Dispatcher {
     record Target(Revision revision, Session session) {
     }
 
+    /** The request attribute naming the route for metrics (a string contract with the metrics bundle). */
+    static final String METRICS_ROUTE = "io.toka.metrics.route";
+
     private final MethodTable table;
     private final ObjectNode serverInfo;
 
@@ -77,6 +80,11 @@ final class Dispatcher {
                 throw RpcException.invalidRequest("Invalid Request: initialize must not be part of a batch", 200);
             }
             MethodTable.RequestHandler h = table.request(m.method(), call.revision);
+            if (h != null && !inBatch && call.request != null) {
+                // the route for the metrics bundle's HTTP meters: only a method this server knows, never a client's
+                // free text
+                call.request.setAttribute(METRICS_ROUTE, "/mcp " + m.method());
+            }
             if (h == null) {
                 // 2026-07-28: an unknown method is 404 with -32601, which tells a modern server from a legacy one
                 throw new RpcException(JsonRpc.METHOD_NOT_FOUND, "Method not found: " + JsonRpc.clip(m.method(), 64),
