@@ -72,6 +72,9 @@ public final class StatisticsMeters {
     private final Map<String, Map<String, Counter>> llmMeters = new HashMap<>();
     private final Map<String, Long> llmLast = new HashMap<>();
     private Object llmSource;
+    private volatile LlmGateway.QueueStats queue;
+    private volatile String queueProvider;
+    private final java.util.Set<String> queueGauges = new java.util.HashSet<>();
     private final LabelGuard providers = new LabelGuard(10);
 
     private volatile double pending = Double.NaN;
@@ -222,6 +225,75 @@ public final class StatisticsMeters {
         grow(c, "output", m.outputTokens(), 1);
         // the mean is rounded to whole ms: mean x answered calls is the total to within one ms per call
         grow(c, "seconds", m.averageResponseMs() * m.successes(), 1e-3);
+        refreshQueue(provider, g.queueStats());
+    }
+
+    /**
+     * The provider's queue of model calls: waits per priority (counted calls and their total wait, for rates and
+     * means; the recent p50, p99 and maximum as gauges), calls in flight and queued now, calls that left it.
+     */
+    private void refreshQueue(String provider, LlmGateway.QueueStats q) {
+        if (q == null) {
+            return;
+        }
+        queue = q;
+        queueProvider = provider;
+        Map<String, Counter> c = llmMeters.get(provider);
+        grow(c, queueCounter(c, provider, "cancelled", null), q.cancelled(), 1);
+        for (Map.Entry<io.toka.llm.LlmRequest.Priority, LlmGateway.Waits> e : q.priorities().entrySet()) {
+            String priority = e.getKey().name().toLowerCase(java.util.Locale.ROOT);
+            LlmGateway.Waits w = e.getValue();
+            grow(c, queueCounter(c, provider, "granted", priority), w.granted(), 1);
+            grow(c, queueCounter(c, provider, "wait", priority), Math.round(w.totalWaitMillis()), 1e-3);
+            queueGauges(provider, priority);
+        }
+    }
+
+    /** The figure key of a queue counter, registering the counter on first use. */
+    private String queueCounter(Map<String, Counter> counters, String provider, String figure, String priority) {
+        String key = "queue." + figure + (priority == null ? "" : "." + priority);
+        counters.computeIfAbsent(key, k -> {
+            Counter.Builder b = switch (figure) {
+                case "cancelled" -> Counter.builder("toka.llm.queue.cancelled")
+                        .description("Model calls that left the provider's queue without a slot");
+                case "granted" -> Counter.builder("toka.llm.queue.granted")
+                        .description("Model calls that got a slot of the provider's queue, by priority");
+                default -> Counter.builder("toka.llm.queue.wait.seconds").baseUnit("seconds")
+                        .description("Time model calls waited in the provider's queue, by priority; divide by"
+                                + " granted for the mean");
+            };
+            b.tag("provider", provider);
+            if (priority != null) {
+                b.tag("priority", priority);
+            }
+            return b.register(meters);
+        });
+        return key;
+    }
+
+    private void queueGauges(String provider, String priority) {
+        if (!queueGauges.add(provider + "/" + priority)) {
+            return;
+        }
+        io.toka.llm.LlmRequest.Priority p = io.toka.llm.LlmRequest.Priority.valueOf(
+                priority.toUpperCase(java.util.Locale.ROOT));
+        java.util.function.BiConsumer<String, java.util.function.ToDoubleFunction<LlmGateway.Waits>> gauge =
+                (name, read) -> Gauge.builder(name, () -> {
+                    LlmGateway.QueueStats q = queue;
+                    return q == null || !provider.equals(queueProvider) ? Double.NaN
+                            : read.applyAsDouble(q.priorities().get(p));
+                }).tag("provider", provider).tag("priority", priority).register(meters);
+        gauge.accept("toka.llm.queue.queued", w -> w.queued());
+        gauge.accept("toka.llm.queue.wait.p50.seconds", w -> w.p50Millis() / 1000);
+        gauge.accept("toka.llm.queue.wait.p99.seconds", w -> w.p99Millis() / 1000);
+        gauge.accept("toka.llm.queue.wait.max.seconds", w -> w.maxMillis() / 1000);
+        if (queueGauges.add(provider)) {
+            Gauge.builder("toka.llm.queue.in.flight", () -> {
+                LlmGateway.QueueStats q = queue;
+                return q == null || !provider.equals(queueProvider) ? Double.NaN : q.inFlight();
+            }).description("Model calls holding a slot of the provider's queue now").tag("provider", provider)
+                    .register(meters);
+        }
     }
 
     private void grow(Map<String, Counter> counters, String figure, long total, double scale) {

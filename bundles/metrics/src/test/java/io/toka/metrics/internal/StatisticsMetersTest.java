@@ -89,7 +89,17 @@ class StatisticsMetersTest {
         LlmGateway g = fake(LlmGateway.class, Map.of(
                 "provider", () -> new LlmGateway.ProviderInfo(provider[0], "m", "http://x"),
                 "metrics", () -> new LlmGateway.Metrics(ok[0] + 1, ok[0], 1, 0, 0, 2, 100 * ok[0], 10 * ok[0], 250,
-                        0, 0)));
+                        0, 0),
+                "queueStats", () -> {
+                    Map<io.toka.llm.LlmRequest.Priority, LlmGateway.Waits> w = new java.util.EnumMap<>(
+                            io.toka.llm.LlmRequest.Priority.class);
+                    for (io.toka.llm.LlmRequest.Priority p : io.toka.llm.LlmRequest.Priority.values()) {
+                        w.put(p, new LlmGateway.Waits(0, 0, 0, 0, 0, 0));
+                    }
+                    w.put(io.toka.llm.LlmRequest.Priority.HIGH, new LlmGateway.Waits(2, ok[0], 1500.0 * ok[0], 40,
+                            900, 1200));
+                    return new LlmGateway.QueueStats(provider[0], 8, 10_000, 8, 2, 1, 0, w);
+                }));
         meters.llm = g;
         Scrapes s = scrape();
         assertThat(s.value("toka_llm_requests_total", Map.of("provider", "anthropic", "outcome", "success")))
@@ -98,6 +108,16 @@ class StatisticsMetersTest {
                 .isEqualTo(300);
         assertThat(s.value("toka_llm_response_seconds_total", Map.of("provider", "anthropic"))).isEqualTo(0.75);
         assertThat(s.value("toka_llm_retries_total", Map.of("provider", "anthropic"))).isEqualTo(2);
+        assertThat(s.value("toka_llm_queue_granted_total", Map.of("provider", "anthropic", "priority", "high")))
+                .isEqualTo(3);
+        assertThat(s.value("toka_llm_queue_wait_seconds_total", Map.of("provider", "anthropic", "priority", "high")))
+                .isEqualTo(4.5);
+        assertThat(s.value("toka_llm_queue_wait_p99_seconds", Map.of("provider", "anthropic", "priority", "high")))
+                .isEqualTo(0.9);
+        assertThat(s.value("toka_llm_queue_queued", Map.of("provider", "anthropic", "priority", "high")))
+                .isEqualTo(2);
+        assertThat(s.value("toka_llm_queue_in_flight", Map.of("provider", "anthropic"))).isEqualTo(8);
+        assertThat(s.value("toka_llm_queue_cancelled_total", Map.of("provider", "anthropic"))).isEqualTo(1);
 
         provider[0] = "openai";
         ok[0] = 5;
