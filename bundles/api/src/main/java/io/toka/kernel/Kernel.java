@@ -131,7 +131,7 @@ public interface Kernel {
 
     /**
      * What the kernel has stored so far, for metrics: every append to the event store goes through the kernel
-     * ({@link #submit}, {@link #record} and the background writer of {@link #post}). Added in 1.2 as a default method,
+     * ({@link #submit}, {@link #record} and the background writer of {@link #post}). Added in 1.3 as a default method,
      * so other implementations (test fakes) still compile; the default reports nothing.
      *
      * @return the counters, never {@code null}
