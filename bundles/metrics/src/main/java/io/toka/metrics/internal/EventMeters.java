@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.toka.event.Event;
-import io.toka.event.EventBus;
-import io.toka.event.EventSubscriber;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -15,23 +12,33 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Meters read off the kernel's events, on a subscription thread of their own: nothing is added to the code that
- * makes a tool call, runs code or an agent, or authenticates. Every tool call, from any entry point, is a
- * {@code tool.invoked} event; executions are {@code code.executed}; agent runs and their tasks post
- * {@code agent.*} and {@code task.*}; every security decision is an {@code audit.recorded} event.
+ * Meters read off the kernel's events: nothing is added to the code that makes a tool call, runs code or an agent,
+ * or authenticates. Every tool call, from any entry point, is a {@code tool.invoked} event; executions are
+ * {@code code.executed}; agent runs and their tasks post {@code agent.*} and {@code task.*}; every security decision
+ * is an {@code audit.recorded} event.
  *
- * <p>Counts follow the events that were stored: a call is counted once its event is committed. If this subscriber
- * ever falls behind by more than its buffer, the events it missed are counted in
- * {@code toka_metrics_events_missed_total} (they are still in the store), so an undercount never goes unnoticed.
+ * <p>The events arrive through OSGi EventAdmin, from the kernel's bridge ({@code toka/event/...} topics), which
+ * already delivers every event synchronously on its own thread (Karaf's event collector listens to every topic):
+ * this handler is called on that thread, so it adds no thread hand-off per event. It must be named in
+ * {@code org.apache.felix.eventadmin.IgnoreTimeout} (etc/org.apache.felix.eventadmin.impl.EventAdmin.cfg), or
+ * EventAdmin would run it on a pool thread under a timeout. Counts follow the events that were stored: a call is
+ * counted once its event is committed.
  */
-@Component(immediate = true, service = {})
-public final class EventMeters implements EventSubscriber {
+@Component(immediate = true, property = {
+    EventConstants.EVENT_TOPIC + "=toka/event/tool/invoked",
+    EventConstants.EVENT_TOPIC + "=toka/event/code/executed",
+    EventConstants.EVENT_TOPIC + "=toka/event/agent/*",
+    EventConstants.EVENT_TOPIC + "=toka/event/task/*",
+    EventConstants.EVENT_TOPIC + "=toka/event/audit/recorded"})
+public final class EventMeters implements EventHandler {
 
     /** The latency buckets of tool calls, code executions and agent tasks: 1 ms to 5 min. */
     static final Duration[] BUCKETS = {
@@ -39,34 +46,27 @@ public final class EventMeters implements EventSubscriber {
         Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
         Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
         Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(300)};
-    /** Subscription buffer: about two seconds of events at the REST API's peak. */
-    static final int CAPACITY = 16_384;
 
     private static final Logger LOG = LoggerFactory.getLogger(EventMeters.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MeterRegistry meters;
-    private final EventBus.Subscription subscription;
     private final LabelGuard tools = new LabelGuard(500);
     private final LabelGuard languages = new LabelGuard(50);
-    /** Meters by label values; used only on the subscription thread. */
+    /** Meters by label values; used only on the bridge's delivery thread (EventAdmin delivers in order). */
     private final Map<String, Counter> counters = new HashMap<>();
     private final Map<String, Timer> timers = new HashMap<>();
-    private final Counter missed;
     private final Counter authFailures;
     private final Counter denials;
     private final Counter agentsStarted;
 
     @Activate
-    public EventMeters(@Reference MetricsRegistry registry, @Reference EventBus bus) {
-        this(registry.meters(), bus);
+    public EventMeters(@Reference MetricsRegistry registry) {
+        this(registry.meters());
     }
 
-    EventMeters(MeterRegistry meters, EventBus bus) {
+    EventMeters(MeterRegistry meters) {
         this.meters = meters;
-        this.missed = Counter.builder("toka.metrics.events.missed")
-                .description("Events the metrics did not see because they fell behind (the counts are that much low)")
-                .register(meters);
         this.authFailures = Counter.builder("toka.auth.failures")
                 .description("Refused authentications: missing, malformed, expired, revoked or forged tokens")
                 .register(meters);
@@ -81,43 +81,39 @@ public final class EventMeters implements EventSubscriber {
         for (String outcome : new String[] {"completed", "failed", "timeout"}) {
             counter("toka.agent.tasks", "Agent tasks ended, by outcome", "outcome", outcome);
         }
-        this.subscription = bus.subscribe(this, CAPACITY);
-    }
-
-    @Deactivate
-    void close() {
-        subscription.close();
     }
 
     @Override
-    public void onMissed(long count) {
-        missed.increment(count);
+    public void handleEvent(Event event) {
+        if (event.getProperty("kind") instanceof String kind && event.getProperty("payload") instanceof String payload) {
+            meter(kind, payload);
+        }
     }
 
-    @Override
-    public void onEvent(Event e) {
+    /** Meters one Toka event, given its kind and its payload (canonical JSON). */
+    synchronized void meter(String kind, String payload) {
         try {
-            switch (e.kind()) {
-                case "tool.invoked" -> toolInvoked(JSON.readTree(e.payload()));
-                case "code.executed" -> codeExecuted(JSON.readTree(e.payload()));
+            switch (kind) {
+                case "tool.invoked" -> toolInvoked(JSON.readTree(payload));
+                case "code.executed" -> codeExecuted(JSON.readTree(payload));
                 case "agent.spawned" -> agentsStarted.increment();
                 case "agent.terminated" -> counter("toka.agent.runs.finished", null, "outcome",
-                        JSON.readTree(e.payload()).path("exitCode").asInt(1) == 0 ? "success" : "failure")
+                        JSON.readTree(payload).path("exitCode").asInt(1) == 0 ? "success" : "failure")
                         .increment();
                 case "task.completed" -> {
                     counter("toka.agent.tasks", null, "outcome", "completed").increment();
                     timer("toka.agent.task.duration", "Agent task wall time", null, null)
-                            .record(JSON.readTree(e.payload()).path("durationMs").asLong(0), TimeUnit.MILLISECONDS);
+                            .record(JSON.readTree(payload).path("durationMs").asLong(0), TimeUnit.MILLISECONDS);
                 }
                 case "task.failed" -> counter("toka.agent.tasks", null, "outcome", "failed").increment();
                 case "task.timeout" -> counter("toka.agent.tasks", null, "outcome", "timeout").increment();
-                case "audit.recorded" -> audit(e.payload());
+                case "audit.recorded" -> audit(payload);
                 default -> {
                     // not metered
                 }
             }
         } catch (IOException | RuntimeException ex) {
-            LOG.debug("Event {} of kind {} could not be metered: {}", e.id(), e.kind(), ex.toString());
+            LOG.debug("An event of kind {} could not be metered: {}", kind, ex.toString());
         }
     }
 

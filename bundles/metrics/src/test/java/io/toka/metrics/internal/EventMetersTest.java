@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.toka.event.Event;
-import io.toka.event.EventBus;
 import io.toka.event.EventPayload;
-import io.toka.event.EventSubscriber;
 import io.toka.event.Events;
 import java.util.List;
 import java.util.Map;
@@ -28,31 +26,18 @@ class EventMetersTest {
     }
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private EventSubscriber subscriber;
-    private int capacity;
+    private EventMeters meters;
 
     @BeforeEach
     void setUp() {
-        EventBus bus = (s, cap) -> {
-            subscriber = s;
-            capacity = cap;
-            return new EventBus.Subscription() {
-                @Override
-                public long missed() {
-                    return 0;
-                }
-
-                @Override
-                public void close() {
-                    // nothing
-                }
-            };
-        };
-        new EventMeters(registry, bus);
+        meters = new EventMeters(registry);
     }
 
+    /** As the kernel's bridge hands it over: an EventAdmin event with the kind and the payload. */
     private void post(EventPayload p) {
-        subscriber.onEvent(Events.create(p, List.of()));
+        Event e = Events.create(p, List.of());
+        meters.handleEvent(new org.osgi.service.event.Event("toka/event/" + e.kind().replace('.', '/'),
+                Map.of("kind", e.kind(), "payload", e.payload(), "id", e.id())));
     }
 
     private Scrapes scrape() {
@@ -85,7 +70,6 @@ class EventMetersTest {
         Histogram slow = s.histogram("toka_tool_call_duration_seconds", Map.of("tool", "slow"));
         assertThat(bucket(slow, 10)).isEqualTo(1);
         assertThat(bucket(slow, 30)).isEqualTo(2);
-        assertThat(capacity).isEqualTo(EventMeters.CAPACITY);
     }
 
     private static long bucket(Histogram h, double le) {
@@ -136,14 +120,12 @@ class EventMetersTest {
     }
 
     @Test
-    void missedEventsAreCountedAndOddPayloadsSkipped() {
-        subscriber.onMissed(42);
-        subscriber.onEvent(new Event(1, "id", "tool.invoked", 1, java.time.Instant.now(), List.of(), "d", null, null,
-                "not json"));
+    void oddEventsAreSkipped() {
+        meters.handleEvent(new org.osgi.service.event.Event("toka/event/tool/invoked",
+                Map.of("kind", "tool.invoked", "payload", "not json")));
+        meters.handleEvent(new org.osgi.service.event.Event("toka/event/tool/invoked", Map.of("kind", 42)));
         post(new EventPayload.ToolInvoked("t", "1", "s", true, 1, "success"));
-        Scrapes s = scrape();
-        assertThat(s.value("toka_metrics_events_missed_total", Map.of())).isEqualTo(42);
-        assertThat(s.value("toka_tool_calls_total", Map.of("tool", "t"))).isEqualTo(1);
+        assertThat(scrape().value("toka_tool_calls_total", Map.of("tool", "t"))).isEqualTo(1);
     }
 
     @Test
