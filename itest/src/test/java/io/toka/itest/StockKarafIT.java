@@ -139,9 +139,11 @@ public class StockKarafIT {
         System.out.printf("feature:repo-add + feature:install toka: HTTP API healthy after %d ms%n",
                 (System.nanoTime() - t1) / 1_000_000);
 
-        ClientResult listed = client(password, 60, "feature:list -i | grep toka");
-        for (String feature : List.of("toka ", "toka-core", "toka-http", "toka-mcp", "toka-felix-http")) {
-            assertTrue(feature + " installed: " + listed.output(), listed.output().contains(feature));
+        ClientResult listed = client(password, 60, "feature:list -i");
+        for (String feature : List.of("toka", "toka-core", "toka-http", "toka-mcp", "toka-felix-http")) {
+            assertTrue(feature + " installed and started: " + listed.output(), java.util.regex.Pattern.compile(
+                    "(?m)^" + java.util.regex.Pattern.quote(feature) + "\\s+\\|[^\\n]*\\|\\s*Started\\s*\\|")
+                    .matcher(listed.output()).find());
         }
 
         // the features' configuration files: the distribution's, except the HTTP one the operator wrote first
