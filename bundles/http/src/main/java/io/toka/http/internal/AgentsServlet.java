@@ -171,10 +171,19 @@ public final class AgentsServlet extends ApiServlet {
         x.caller().authorize("agent.read:" + name, List.of(READ));
         AgentService agents = agents();
         Optional<AgentConfig> config = agents.agent(name);
-        if (config.isEmpty()) {
+        Optional<AgentStatus> status = agents.status(name);
+        if (config.isEmpty() && status.isPresent()) {
+            // a run of an agent that is not defined (any more): a child spawned from a full configuration, or a run
+            // resumed after a restart for an agent defined through the API before it
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("name", name);
+            body.put("defined", false);
+            body.put("status", status.get());
+            x.json(200, body);
+        } else if (config.isEmpty()) {
             x.problem(Problem.notFound("unknown agent '" + name + "'"));
         } else {
-            Map<String, Object> body = describe(config.get(), agents.status(name));
+            Map<String, Object> body = describe(config.get(), status);
             body.put("config", config.get());
             x.json(200, body);
         }

@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  * step nothing outside Toka waits on, kept in order with the run and handed to the kernel with the next
  * {@link #commit}, the step an action waits on, which returns once it and everything posted before it are stored, in
  * one append (one commit). So a tool call costs one commit, whatever steps led to it. A run that is not durable
- * records no journal. {@link #post} and {@link #commit} are for the run's own thread; {@link #postNow} for others.
+ * records no journal. {@link #post} and {@link #commit} are for the run's own thread, {@link #handOver} may come
+ * from another (a timer while the model thinks), {@link #postNow} is for other threads.
  */
 class RunJournal {
 
@@ -40,7 +41,7 @@ class RunJournal {
     private final boolean durable;
     private final Duration timeout;
     private final Hooks hooks;
-    /** Posted steps not yet handed to the kernel; the run's thread only. */
+    /** Posted steps not yet handed to the kernel (guarded by itself). */
     private final java.util.List<EventPayload> pending = new java.util.ArrayList<>();
 
     RunJournal(Supplier<Kernel> kernel, boolean durable, Duration timeout, Hooks hooks) {
@@ -62,7 +63,9 @@ class RunJournal {
         if (hooks != null) {
             hooks.before(payload, this);
         }
-        pending.add(payload);
+        synchronized (pending) {
+            pending.add(payload);
+        }
         if (hooks != null) {
             hooks.after(payload, this);
         }
@@ -79,14 +82,42 @@ class RunJournal {
         }
     }
 
-    /** Stores the posted steps now (for tests that stop a run right after a posted step). */
-    void flush() throws NotRecorded, InterruptedException {
-        if (!pending.isEmpty()) {
-            store(List.copyOf(pending));
+    /**
+     * Hands the posted steps to the kernel's writer without waiting: they are stored while the run waits for something
+     * else (the model), and before the next commit returns at the latest.
+     */
+    void handOver() {
+        Kernel k = kernel.get();
+        if (k == null) {
+            return;
+        }
+        synchronized (pending) {
+            // posted under the lock, so that a commit on the run's thread cannot overtake them
+            for (EventPayload p : pending) {
+                k.post(p);
+            }
+            pending.clear();
         }
     }
 
-    private void store(List<EventPayload> group) throws NotRecorded, InterruptedException {
+    /** Stores the posted steps now (for tests that stop a run right after a posted step). */
+    void flush() throws NotRecorded, InterruptedException {
+        store(null);
+    }
+
+    /** Stores the pending steps and then {@code last} (if any) in one group, and waits for it. */
+    private void store(EventPayload last) throws NotRecorded, InterruptedException {
+        List<EventPayload> group;
+        synchronized (pending) {
+            group = new java.util.ArrayList<>(pending);
+            pending.clear();
+        }
+        if (last != null) {
+            group.add(last);
+        }
+        if (group.isEmpty()) {
+            return;
+        }
         Kernel k = kernel.get();
         if (k == null) {
             throw new NotRecorded("the kernel is not available to record " + group.get(group.size() - 1).kind());
@@ -95,7 +126,6 @@ class RunJournal {
             throw new NotRecorded("the event store did not store " + group.get(group.size() - 1).kind()
                     + " within " + timeout.toSeconds() + " s");
         }
-        pending.clear();
     }
 
     /**
@@ -111,9 +141,7 @@ class RunJournal {
         if (hooks != null) {
             hooks.before(payload, this);
         }
-        List<EventPayload> group = new java.util.ArrayList<>(pending);
-        group.add(payload);
-        store(group);
+        store(payload);
         if (hooks != null) {
             hooks.after(payload, this);
         }

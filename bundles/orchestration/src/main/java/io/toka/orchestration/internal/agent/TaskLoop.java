@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
  * turn, each tool call, each tool result), and the task's state changes only by {@link #apply applying} a recorded
  * step. Recorded means handed, in order, to the kernel's group-commit writer; Toka waits for the commit before an
  * action that has an effect outside Toka: a tool call (its {@code tool_called} and everything before it are stored
- * before the tool runs). The other steps are stored with that commit at the latest: one lost in a crash is simply
- * done again (a model request sent again, a result recorded again), as if it had been stored. The live loop and the rebuild after a restart therefore go through the same code: a task rebuilt from its
+ * before the tool runs). The other steps are handed to the writer, without waiting, once a model call has taken more
+ * than a few milliseconds (so they are stored while the model thinks), and stored with the next commit at the latest:
+ * one lost in a crash is done again (a model request sent again; a tool call with no stored result follows the
+ * in-flight rule). The live loop and the rebuild after a restart therefore go through the same code: a task rebuilt from its
  * journal is in exactly the state it was in when its last step was recorded, and {@link #run} goes on from there.
  * A model request in flight at a crash is sent again (a model call has no effect outside Toka). A tool call whose
  * result was recorded is never made again: the model gets the recorded result. A tool call in flight (recorded, no
@@ -59,6 +61,8 @@ import org.slf4j.LoggerFactory;
 final class TaskLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(TaskLoop.class);
+    /** How long a model call may take before the steps recorded so far are handed to the writer meanwhile. */
+    static final long HAND_OVER_MILLIS = 5;
     /** Room left under the gateway's prompt limit for what this estimate does not count exactly. */
     private static final int PROMPT_MARGIN = 2048;
 
@@ -430,12 +434,22 @@ final class TaskLoop {
             // recorded before it is sent; not waited for: a request lost in a crash is sent again, as it would be
             // if it had been stored, and nothing outside Toka happens until the next tool call, which waits
             post(new RunEvents.ModelRequested(agent, run.runId, index, steps + 1, retry));
+            // if the model takes a while (a real one does), the writer stores the steps so far, the tool results
+            // above all, while it thinks; an answer within the delay costs no commit of its own
+            java.util.concurrent.ScheduledFuture<?> handOver = run.journal().durable()
+                    ? ctx.watchdog().schedule(run.journal()::handOver, HAND_OVER_MILLIS,
+                            java.util.concurrent.TimeUnit.MILLISECONDS)
+                    : null;
             LlmResponse r;
             try {
                 r = complete(request, retry);
             } catch (TaskFailure f) {
                 end(failure(f.getMessage()));
                 return;
+            } finally {
+                if (handOver != null) {
+                    handOver.cancel(false);
+                }
             }
             if (r == null) {
                 continue; // retried after a backoff

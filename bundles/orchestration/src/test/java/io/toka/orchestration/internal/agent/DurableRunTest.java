@@ -305,6 +305,31 @@ class DurableRunTest {
     }
 
     @Test
+    void whileTheModelThinksTheStepsBeforeItAreStored() throws Exception {
+        fixture(new DurableFixture(dir)).start(2);
+        CountDownLatch thinking = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ScriptedGateway.Step model = ResumeEveryStepTest.model();
+        d.f.llm.fallback(r -> {
+            if (ResumeEveryStepTest.turn(r) == 1) {
+                thinking.countDown();
+                release.await();
+            }
+            return model.answer(r);
+        });
+        d.agents.run(AGENT, d.f.orchestrator);
+        assertThat(thinking.await(10, TimeUnit.SECONDS)).isTrue();
+        try {
+            // the idempotent tool's result was only posted; a slow model call hands it to the writer meanwhile
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> d.journalOf(AGENT).stream()
+                    .anyMatch(e -> e instanceof RunEvents.ToolReturned r && r.callId().equals("t1-0")));
+        } finally {
+            release.countDown();
+        }
+        assertThat(d.agents.await(AGENT, WAIT).state()).isEqualTo(State.COMPLETED);
+    }
+
+    @Test
     void theJournalReadsBackTheConversation() throws Exception {
         fixture(new DurableFixture(dir)).start(2);
         d.agents.run(AGENT, d.f.orchestrator);
