@@ -339,6 +339,11 @@ public class KubernetesManifestsIT {
         assertEquals(Long.valueOf(uid.group(1)), pod.getFsGroup());
         assertFalse(toka.getSecurityContext().getAllowPrivilegeEscalation());
         assertTrue("not privileged", toka.getSecurityContext().getPrivileged() == null || !toka.getSecurityContext().getPrivileged());
+        // what bubblewrap needed in Docker (README, "Container"): no seccomp filter and an unmasked /proc, which
+        // Kubernetes grants only to a pod in a user namespace
+        assertEquals("Unconfined", toka.getSecurityContext().getSeccompProfile().getType());
+        assertEquals("Unmasked", toka.getSecurityContext().getProcMount());
+        assertEquals(Boolean.FALSE, statefulSet.getSpec().getTemplate().getSpec().getHostUsers());
     }
 
     @Test
