@@ -19,6 +19,10 @@ import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -62,6 +66,11 @@ public final class ToolBundleDeployer implements ArtifactInstaller {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ToolBundleDeployer.class);
+
+    /** Declarative Services: a retired bundle's components are disabled before it goes ({@link ServiceUsages}). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ServiceComponentRuntime components;
 
     private final BundleContext context;
     private final ToolLifecycle lifecycle;
@@ -175,6 +184,7 @@ public final class ToolBundleDeployer implements ArtifactInstaller {
     private void retireAndUninstall(Bundle b) throws BundleException, InterruptedException {
         lifecycle.retireAndDrain(b.getBundleId(), drainTimeout);
         if (b.getState() != Bundle.UNINSTALLED) {
+            ServiceUsages.release(b, components, registrationTimeout.toMillis(), ServiceUsages.ALWAYS);
             b.uninstall();
         }
     }
