@@ -16,6 +16,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -186,6 +187,29 @@ public final class ToolBundleDeployer implements ArtifactInstaller {
         if (b.getState() != Bundle.UNINSTALLED) {
             ServiceUsages.release(b, components, registrationTimeout.toMillis(), ServiceUsages.ALWAYS);
             b.uninstall();
+        }
+        refreshIfPending(b);
+    }
+
+    /**
+     * A tool bundle that exports a package stays "removal pending" after its uninstall while any bundle is wired to
+     * its export, and the resolver wires a new version's import of that package to the old, already resolved exporter:
+     * the new version would keep running the old classes, and the old class loader would never be freed. Refreshing
+     * the old bundle rewires its dependants (the new version among them, which restarts: the registry holds calls for
+     * the gap) to the exports that remain.
+     */
+    private void refreshIfPending(Bundle old) throws InterruptedException {
+        FrameworkWiring wiring = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class);
+        if (wiring == null || !wiring.getRemovalPendingBundles().contains(old)) {
+            return;
+        }
+        LOG.warn("Tool bundle {} {} exports packages that other bundles still use; refreshing it so that they move to "
+                + "the new version (tool bundles should export no packages)", old.getSymbolicName(), old.getVersion());
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        wiring.refreshBundles(java.util.List.of(old), event -> done.countDown());
+        if (!done.await(registrationTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            LOG.warn("Refreshing tool bundle {} {} did not finish within {} ms", old.getSymbolicName(),
+                    old.getVersion(), registrationTimeout.toMillis());
         }
     }
 
