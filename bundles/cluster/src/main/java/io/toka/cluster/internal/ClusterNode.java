@@ -97,7 +97,8 @@ public final class ClusterNode {
     private static Dictionary<String, Object> httpConfiguration(ConfigurationAdmin configurations) {
         try {
             Configuration[] found = configurations.listConfigurations("(service.pid=org.apache.felix.http)");
-            return found == null || found.length == 0 ? null : found[0].getProperties();
+            // processed: Karaf's $[env:...] and ${...} placeholders resolved, as the HTTP service sees them
+            return found == null || found.length == 0 ? null : found[0].getProcessedProperties(null);
         } catch (IOException | InvalidSyntaxException e) {
             return null;
         }

@@ -86,6 +86,7 @@ record ClusterSettings(String clusterName, String secret, List<String> members, 
         String http = trim(c.httpUrl());
         if (http.isEmpty()) {
             String host = httpHost == null || httpHost.isBlank() || httpHost.equals("0.0.0.0") || httpHost.equals("::")
+                    || httpHost.contains("[") || httpHost.contains("{") // a placeholder left unresolved
                     ? bind : httpHost.strip();
             http = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + httpPort;
         } else if (!http.matches("https?://[^\\s/]+(/[^\\s]*)?")) {

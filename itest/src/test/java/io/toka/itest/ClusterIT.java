@@ -1,0 +1,395 @@
+package io.toka.itest;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.AfterClass;
+import org.junit.Assume;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * Three real nodes (unpacked distributions, started with bin/start) on loopback, one PostgreSQL ({@code TOKA_PG_URL},
+ * {@code TOKA_PG_USER}, {@code TOKA_PG_PASSWORD}; skipped without one unless {@code TOKA_PG_REQUIRED=1}, then it
+ * fails), in a schema of their own, configured as {@code ./toka-start --nodes 3} configures them: membership, a token
+ * minted on one node used on another, revocation on one refused by another within 1 s (p50 and p99 printed), a
+ * rotation used by all, one rate-limit budget across nodes, and a tool deployed on one node only.
+ */
+public class ClusterIT {
+
+    private static final int NODES = 3;
+    private static final int HTTP = 28610;
+    private static final int SSH = 28620;
+    private static final int MEMBER = 28630;
+    private static final String SCHEMA = "toka_cluster_it";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final List<Path> HOMES = new ArrayList<>();
+
+    @BeforeClass
+    public static void startCluster() throws Exception {
+        String url = System.getenv("TOKA_PG_URL");
+        String user = System.getenv("TOKA_PG_USER");
+        String password = System.getenv("TOKA_PG_PASSWORD");
+        String problem = null;
+        if (url == null || url.isBlank()) {
+            problem = "TOKA_PG_URL is not set";
+        } else {
+            Properties p = new Properties();
+            if (user != null) {
+                p.setProperty("user", user);
+            }
+            if (password != null) {
+                p.setProperty("password", password);
+            }
+            try (Connection c = DriverManager.getConnection(url, p); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+                s.execute("CREATE SCHEMA " + SCHEMA);
+            } catch (Exception e) {
+                problem = "cannot connect to " + url + ": " + e.getMessage();
+            }
+        }
+        if (problem != null) {
+            if ("1".equals(System.getenv("TOKA_PG_REQUIRED"))) {
+                fail("PostgreSQL is required (TOKA_PG_REQUIRED=1) but not available: " + problem);
+            }
+            Assume.assumeTrue("PostgreSQL not available: " + problem, false);
+        }
+        String schemaUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA;
+
+        Path dir = Path.of("target", "cluster").toAbsolutePath();
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, "itest-" + java.util.UUID.randomUUID() + "-" + java.util.UUID.randomUUID());
+        StringBuilder members = new StringBuilder();
+        for (int i = 1; i <= NODES; i++) {
+            members.append(i == 1 ? "" : ",").append("127.0.0.1:").append(MEMBER + i);
+        }
+        for (int i = 1; i <= NODES; i++) {
+            Path home = dir.resolve("node-" + i);
+            Files.createDirectories(home);
+            run(home, "tar", "-xzf", new File(System.getProperty("toka.assembly")).getAbsolutePath(), "-C",
+                    home.toString(), "--strip-components=1");
+            replace(home.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port = 8181",
+                    "org.osgi.service.http.port = " + (HTTP + i));
+            replace(home.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort = 8101", "sshPort = " + (SSH + i));
+            Path store = home.resolve("etc/io.toka.store.cfg");
+            set(store, "type", "postgresql");
+            set(store, "postgresqlUrl", schemaUrl);
+            set(store, "postgresqlUser", user == null ? "" : user);
+            set(store, "postgresqlPassword", password == null ? "" : password);
+            set(home.resolve("etc/io.toka.security.cfg"), "stateStore.target", "(toka.security.state=shared)");
+            // the subject's own budget is large (the test makes many requests); one tool's budget is 5 a minute
+            Path limits = home.resolve("etc/io.toka.ratelimit.cfg");
+            set(limits, "requestsPerMinute", "100000");
+            set(limits, "burst", "100000");
+            set(limits, "perTool", "true");
+            set(limits, "perToolRequestsPerMinute", "1");
+            set(limits, "perToolBurst", "5");
+            Files.writeString(home.resolve("etc/io.toka.cluster.cfg"), "clusterName = toka-it\nsecretFile = " + secret
+                    + "\nmembers = " + members + "\nbindAddress = 127.0.0.1\nport = " + (MEMBER + i)
+                    + "\nmemberName = node-" + i + "\n");
+            replace(home.resolve("etc/org.apache.karaf.features.cfg"), "featuresBoot = \\\n",
+                    "featuresBoot = \\\n    toka-cluster, \\\n");
+            HOMES.add(home);
+        }
+        // the first node alone (it creates the tables), then the others together
+        run(HOMES.get(0), HOMES.get(0).resolve("bin/start").toString());
+        awaitNode(1);
+        for (int i = 2; i <= NODES; i++) {
+            run(HOMES.get(i - 1), HOMES.get(i - 1).resolve("bin/start").toString());
+        }
+        for (int i = 2; i <= NODES; i++) {
+            awaitNode(i);
+        }
+        for (int i = 1; i <= NODES; i++) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                JsonNode m = cluster(node).get("members");
+                int verified = 0;
+                for (JsonNode n : m) {
+                    verified += n.get("verified").asBoolean() ? 1 : 0;
+                }
+                return m.size() == NODES && verified == NODES;
+            });
+        }
+    }
+
+    @AfterClass
+    public static void stopCluster() throws Exception {
+        for (Path home : HOMES) {
+            stop(home);
+        }
+    }
+
+    @Test
+    public void everyNodeSeesEveryMemberWithItsAddressStartLoadAndTools() throws Exception {
+        for (int i = 1; i <= NODES; i++) {
+            JsonNode view = cluster(i);
+            assertEquals("toka-it", view.get("cluster").asText());
+            List<String> names = new ArrayList<>();
+            for (JsonNode m : view.get("members")) {
+                String name = m.get("name").asText();
+                names.add(name);
+                int n = Integer.parseInt(name.substring("node-".length()));
+                assertEquals("127.0.0.1:" + (MEMBER + n), m.get("address").asText());
+                assertEquals("http://127.0.0.1:" + (HTTP + n), m.get("httpUrl").asText());
+                assertEquals(m.toString(), n == i, m.get("local").asBoolean());
+                assertTrue(m.toString(), m.get("startedAt").isTextual());
+                assertTrue(m.toString(), m.get("load").get("heapUsedBytes").asLong() > 0);
+                assertTrue(m.toString(), m.get("tools").toString().contains("\"name\":\"file-reader\""));
+            }
+            names.sort(null);
+            assertEquals(List.of("node-1", "node-2", "node-3"), names);
+        }
+        HttpResponse<String> anonymous = CLIENT.send(HttpRequest.newBuilder(uri(2, "/api/v1/cluster")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, anonymous.statusCode());
+        assertFalse(anonymous.body(), anonymous.body().contains("node-1"));
+    }
+
+    @Test
+    public void aTokenMintedOnOneNodeWorksOnTheOthersAndSoDoesEachAdminToken() throws Exception {
+        String token = mint(1, "traveller", "tool:read").get("token").asText();
+        for (int i = 1; i <= NODES; i++) {
+            assertEquals(200, send(i, "GET", "/api/v1/tools", token, null).statusCode());
+            for (int j = 1; j <= NODES; j++) {
+                assertEquals("admin token of node " + j + " on node " + i, 200,
+                        send(i, "GET", "/api/v1/keys", admin(j), null).statusCode());
+            }
+        }
+    }
+
+    @Test
+    public void aRevocationOnOneNodeIsRefusedByTheOthersWithinOneSecond() throws Exception {
+        List<Long> micros = new ArrayList<>();
+        for (int round = 0; round < 30; round++) {
+            int revoker = 1 + round % NODES;
+            JsonNode issued = mint(1 + (round + 1) % NODES, "revoke-me-" + round, "tool:read");
+            String token = issued.get("token").asText();
+            // accepted (and cached as verified) on every node first
+            for (int i = 1; i <= NODES; i++) {
+                assertEquals(200, send(i, "GET", "/api/v1/tools", token, null).statusCode());
+            }
+            HttpResponse<String> revoked = send(revoker, "DELETE", "/api/v1/tokens/" + issued.get("jti").asText(),
+                    admin(revoker), null);
+            long t0 = System.nanoTime();
+            assertEquals(revoked.body(), 200, revoked.statusCode());
+            assertEquals("refused at once where it was revoked", 401,
+                    send(revoker, "GET", "/api/v1/tools", token, null).statusCode());
+            // each other node refuses it within 1 s of the revocation's answer
+            for (int i = 1; i <= NODES; i++) {
+                if (i == revoker) {
+                    continue;
+                }
+                int node = i;
+                long left = Math.max(1, 1_000_000_000L - (System.nanoTime() - t0));
+                await().atMost(Duration.ofNanos(left)).pollInterval(Duration.ofMillis(2)).until(() ->
+                        send(node, "GET", "/api/v1/tools", token, null).statusCode() == 401);
+                micros.add((System.nanoTime() - t0) / 1000);
+            }
+        }
+        long[] sorted = micros.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf("ClusterIT revocation propagation (revoke answered on one node -> 401 on another), %d"
+                + " node-revocations: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", sorted.length,
+                sorted[sorted.length / 2] / 1000.0, sorted[(int) Math.ceil(sorted.length * 0.99) - 1] / 1000.0,
+                sorted[sorted.length - 1] / 1000.0);
+    }
+
+    @Test
+    public void aRotationOnOneNodeSignsOnEveryNode() throws Exception {
+        HttpResponse<String> rotated = send(2, "POST", "/api/v1/keys/rotate", admin(2), null);
+        assertEquals(rotated.body(), 201, rotated.statusCode());
+        String kid = JSON.readTree(rotated.body()).get("kid").asText();
+        for (int i = 1; i <= NODES; i++) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(2)).until(() -> JSON.readTree(send(node, "GET", "/api/v1/keys",
+                    admin(node), null).body()).get("keys").get(0).get("kid").asText().equals(kid));
+        }
+        String token = mint(3, "after-rotation", "tool:read").get("token").asText();
+        String header = new String(java.util.Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))),
+                StandardCharsets.UTF_8);
+        assertTrue(header, header.contains(kid));
+        assertEquals(200, send(1, "GET", "/api/v1/tools", token, null).statusCode());
+    }
+
+    @Test
+    public void oneSubjectHasOneBudgetForAToolAcrossTheNodes() throws Exception {
+        String token = mint(1, "budget", "tool:invoke:file-lister", "filesystem:read").get("token").asText();
+        int ok = 0;
+        int limited = 0;
+        for (int call = 0; call < 9; call++) {
+            HttpResponse<String> r = send(1 + call % NODES, "POST", "/api/v1/tools/file-lister/invoke", token,
+                    "{\"arguments\":{\"path\":\".\"}}");
+            if (r.statusCode() == 200) {
+                ok++;
+            } else if (r.statusCode() == 429) {
+                limited++;
+                assertTrue(r.headers().firstValue("Retry-After").isPresent());
+            } else {
+                fail(r.statusCode() + " " + r.body());
+            }
+        }
+        // a burst of 5 for the whole cluster (three nodes with their own buckets would have allowed 9)
+        assertEquals("allowed", 5, ok);
+        assertEquals("refused", 4, limited);
+    }
+
+    @Test
+    public void aToolDeployedOnOneNodeIsListedThereAndItsCallElsewhereNamesThatNode() throws Exception {
+        Path jar = Path.of(System.getProperty("toka.hello.jar"));
+        Files.copy(jar, HOMES.get(2).resolve("deploy/hello-tool.jar"));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            for (JsonNode m : cluster(1).get("members")) {
+                boolean has = m.get("tools").toString().contains("\"name\":\"hello\"");
+                if (has != m.get("name").asText().equals("node-3")) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        String token = mint(1, "hello-caller", "tool:invoke:hello").get("token").asText();
+        HttpResponse<String> here = send(3, "POST", "/api/v1/tools/hello/invoke", token,
+                "{\"arguments\":{\"name\":\"Ada\"}}");
+        assertEquals(here.body(), 200, here.statusCode());
+        HttpResponse<String> elsewhere = send(1, "POST", "/api/v1/tools/hello/invoke", token,
+                "{\"arguments\":{\"name\":\"Ada\"}}");
+        assertEquals(elsewhere.body(), 404, elsewhere.statusCode());
+        JsonNode problem = JSON.readTree(elsewhere.body());
+        assertEquals(1, problem.get("nodes").size());
+        assertEquals("node-3", problem.get("nodes").get(0).get("name").asText());
+        assertEquals("http://127.0.0.1:" + (HTTP + 3), problem.get("nodes").get(0).get("httpUrl").asText());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static JsonNode mint(int node, String subject, String... permissions) throws Exception {
+        HttpResponse<String> r = send(node, "POST", "/api/v1/tokens", admin(node), "{\"subject\":\"" + subject
+                + "\",\"permissions\":" + JSON.writeValueAsString(permissions) + ",\"ttlSeconds\":3600}");
+        assertEquals(r.body(), 201, r.statusCode());
+        return JSON.readTree(r.body());
+    }
+
+    private static JsonNode cluster(int node) throws Exception {
+        HttpResponse<String> r = send(node, "GET", "/api/v1/cluster", admin(node), null);
+        assertEquals(r.body(), 200, r.statusCode());
+        return JSON.readTree(r.body());
+    }
+
+    private static String admin(int node) throws IOException {
+        return Files.readString(HOMES.get(node - 1).resolve("data/toka/admin.token")).trim();
+    }
+
+    private static URI uri(int node, String path) {
+        return URI.create("http://127.0.0.1:" + (HTTP + node) + path);
+    }
+
+    private static HttpResponse<String> send(int node, String method, String path, String token, String json)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(node, path))
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(json))
+                .header("Authorization", "Bearer " + token);
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Waits until the node answers /api/v1/cluster (its membership, security state and HTTP API are up). */
+    private static void awaitNode(int node) {
+        Path token = HOMES.get(node - 1).resolve("data/toka/admin.token");
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() ->
+                Files.size(token) > 0 && send(node, "GET", "/api/v1/cluster", admin(node), null).statusCode() == 200
+                        && send(node, "GET", "/api/v1/tools", admin(node), null).statusCode() == 200);
+    }
+
+    private static void stop(Path home) throws Exception {
+        Properties instances = new Properties();
+        Path file = home.resolve("instances/instance.properties");
+        if (Files.exists(file)) {
+            try (var in = Files.newInputStream(file)) {
+                instances.load(in);
+            }
+        }
+        exitCode(home, home.resolve("bin/stop").toString());
+        String pid = instances.getProperty("item.0.pid");
+        if (pid != null) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    ProcessHandle.of(Long.parseLong(pid.trim())).map(p -> !p.isAlive()).orElse(true));
+        }
+    }
+
+    private static void run(Path dir, String... command) throws IOException, InterruptedException {
+        int code = exitCode(dir, command);
+        if (code != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " exited with " + code);
+        }
+    }
+
+    private static int exitCode(Path dir, String... command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("command.log").toFile()));
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        return pb.start().waitFor();
+    }
+
+    private static void replace(Path file, String from, String to) throws IOException {
+        String s = Files.readString(file, StandardCharsets.ISO_8859_1);
+        if (!s.contains(from)) {
+            throw new IllegalStateException(file + " has no '" + from + "'");
+        }
+        Files.writeString(file, s.replace(from, to), StandardCharsets.ISO_8859_1);
+    }
+
+    /** Sets {@code key = value} in a .cfg file: replaces the key's line, or appends one. */
+    private static void set(Path file, String key, String value) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.ISO_8859_1));
+        boolean found = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).matches(java.util.regex.Pattern.quote(key) + " *=.*")) {
+                lines.set(i, key + " = " + value);
+                found = true;
+            }
+        }
+        if (!found) {
+            lines.add(key + " = " + value);
+        }
+        Files.write(file, lines, StandardCharsets.ISO_8859_1);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
