@@ -82,7 +82,7 @@ public class TokenVerificationBenchmark {
         IssuedToken issued = authority.issue(admin, new TokenRequest("agent", null,
                 List.of("tool:invoke:*", "tool:read", "key:read"), Duration.ofHours(12)));
         token = issued.token();
-        keys = new KeyRing(dir.resolve("keys.json"), clock); // the same keys, read from the same file
+        keys = new KeyRing(new FileSecurityState(dir, clock), clock); // the same keys, read from the same files
         if (!authority.authenticate(token).isPermitted(PERMISSION)) {
             throw new IllegalStateException("the benchmark token does not hold " + PERMISSION);
         }
