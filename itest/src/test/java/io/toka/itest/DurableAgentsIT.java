@@ -43,8 +43,8 @@ import org.junit.Test;
  */
 public class DurableAgentsIT {
 
-    private static final int HTTP = Integer.getInteger("toka.durable.http.port", 28781);
-    private static final int SSH = Integer.getInteger("toka.durable.ssh.port", 28701);
+    private static final int HTTP = Integer.getInteger("toka.durable.http.port", 28981);
+    private static final int SSH = Integer.getInteger("toka.durable.ssh.port", 28901);
     private static final Duration LONG = Duration.ofSeconds(120);
 
     private ModelOnTheSide model;
