@@ -4,7 +4,7 @@
 # findings per target. Exit status 1 if any target found a crash, a timeout or an out-of-memory.
 #
 #   bench/scripts/fuzz.sh [seconds per target] [regex on "module class#method"]
-#   bench/scripts/fuzz.sh 15                 # what CI runs (.ci/run)
+#   bench/scripts/fuzz.sh 10                 # what CI runs (.ci/run): about 5 minutes for 15 targets
 #   bench/scripts/fuzz.sh 600 TokenVerifier  # a long run of one class
 #
 # A crash leaves its input in target/fuzz/<target>/crash-*: keep it as a regression input by copying it into the
@@ -77,7 +77,7 @@ for t in "${selected[@]}"; do
   echo "== $simple#$method ($module): ${per_target}s"
   set +e
   java -Xmx"$xmx" -XX:+ExitOnOutOfMemoryError -cp "$cp" com.code_intelligence.jazzer.Jazzer \
-    --target_class="$class" --target_method="$method" --instrumentation_includes='io.toka.**' \
+    --target_class="$class" --target_method="$method" --instrumentation_includes='io.toka.**' --custom_hook_includes='io.toka.**' \
     --reproducer_path="$work" -artifact_prefix="$work/" -max_total_time="$per_target" -timeout="$timeout_s" \
     -print_final_stats=1 "$work/corpus" "${seeds[@]}" >"$log" 2>&1
   rc=$?
