@@ -4,13 +4,16 @@
 #   the HTTP peers harness (Toka's REST and MCP tool calls next to the MCP Java SDK and bare Jetty, in one run),
 #   bench/scripts/mcp-list.sh (MCP tools/list with 200 tools) and bench/scripts/lifecycle.sh (start, restart, hot
 #   deploy, idle and loaded memory).
-# Usage: bench/scripts/all.sh [--quick]     (build first: mvn -B install -DskipTests)
+# Usage: bench/scripts/all.sh [--quick] [--long]     (build first: mvn -B install -DskipTests)
 #   --quick: lifecycle over 1 run instead of 3, and the HTTP peers for 10 s instead of 20
+#   --long:  also the slow reliability runs: bench/scripts/soak.sh 10 (a realistic mix for 10 minutes) and
+#            bench/scripts/swaps.sh (10,000 hot swaps of a tool bundle, about 40 minutes); SOAK_MINUTES, SWAPS
 # Env:   HTTP_PEERS=<dir of run.sh> (default ../shared/bench/http-peers), SKIP="store agents ..." to leave some out
 # Exit status: 0 when every goal printed is met, 1 otherwise. The full output is kept in bench/target/all-<time>.log.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-quick=false; [ "${1:-}" = --quick ] && quick=true
+quick=false; long=false
+for a in "$@"; do case $a in --quick) quick=true ;; --long) long=true ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
 jar=bench/target/benchmarks.jar
 [ -f "$jar" ] || { echo "build first: mvn -B install -DskipTests" >&2; exit 2; }
 mkdir -p bench/target; log="bench/target/all-$(date +%Y%m%d-%H%M%S).log"; summary=$(mktemp)
@@ -76,6 +79,16 @@ if [[ "$skip" != *" lifecycle "* ]]; then
   TOKA_BENCH_SUMMARY="$lc" bench/scripts/lifecycle.sh "$($quick && echo 1 || echo 3)" 2>&1 | tee -a "$log"
   grep -E "met\b|NOT met" "$lc" | sed 's/^/[lifecycle] /' >>"$summary"; rm -f "$lc"
 fi
+
+# slow runs, only with --long: each writes its goal lines to the summary itself
+for slow in "soak:bench/scripts/soak.sh ${SOAK_MINUTES:-10}" "swaps:bench/scripts/swaps.sh ${SWAPS:-10000}"; do
+  name=${slow%%:*}; cmd=${slow#*:}
+  $long && [[ "$skip" != *" $name "* ]] || continue
+  section "$name: $cmd"
+  sl=$(mktemp)
+  TOKA_BENCH_SUMMARY="$sl" $cmd 2>&1 | tee -a "$log"
+  grep -E "met\b|NOT met" "$sl" | sed "s/^/[$name] /" >>"$summary"; rm -f "$sl"
+done
 
 echo; echo "=== every goal, from this run ($(nproc) cores, $(date -u +%FT%TZ)); full output: $log"
 cat "$summary"
