@@ -173,9 +173,15 @@ public final class Swaps {
         double heapPct = (end.heapMiB() - start.heapMiB()) / start.heapMiB() * 100;
         goals.add(goal(String.format(Locale.ROOT, "heap after GC: start %.1f MiB, end %.1f MiB (%+.1f %%)",
                 start.heapMiB(), end.heapMiB(), heapPct), Math.abs(heapPct) <= 10, "goal within 10 %"));
-        double metaPct = (end.metaMiB() - first.metaMiB()) / first.metaMiB() * 100;
-        goals.add(goal(String.format(Locale.ROOT, "metaspace: after swap 1 %.1f MiB, end %.1f MiB (%+.1f %%)",
-                first.metaMiB(), end.metaMiB(), metaPct), metaPct <= 5, "goal flat (<= +5 %)"));
+        // the metaspace grows while the JIT and the method handles of the load warm up (about 4 MiB over the first
+        // thousand swaps, then nothing): a leak grows it by the same amount in each half of the run
+        int mid = done / 2;
+        Point half = curve.stream().min(java.util.Comparator.comparingInt(p -> Math.abs(p.swaps() - mid)))
+                .orElse(first);
+        double metaPct = (end.metaMiB() - half.metaMiB()) / half.metaMiB() * 100;
+        goals.add(goal(String.format(Locale.ROOT, "metaspace: after swap 1 %.1f MiB, after swap %d %.1f MiB, end %.1f "
+                + "MiB (%+.1f %% over the second half)", first.metaMiB(), half.swaps(), half.metaMiB(), end.metaMiB(),
+                metaPct), metaPct <= 2, "goal flat (second half <= +2 %)"));
         // after swap 1 deploy/ holds the second jar; at the end, the last one swapped in (their sizes may differ)
         long expectedDeploy = first.deployBytes() - Files.size(Path.of(jars[1]))
                 + Files.size(Path.of(done % 2 == 1 ? jars[1] : jars[0]));
