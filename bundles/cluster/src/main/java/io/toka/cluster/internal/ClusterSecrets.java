@@ -14,7 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <li>the Hazelcast cluster name, {@code <clusterName>-<24 hex>}: Hazelcast refuses a join request whose cluster name
  * differs, so a node without the secret never joins. It travels in clear in join messages (no TLS in Community).</li>
  * <li>the key that signs each member's card in the cluster view (never sent);</li>
- * <li>the key that encrypts the signing keys stored in PostgreSQL (never sent).</li>
+ * <li>the key that encrypts the signing keys stored in PostgreSQL (never sent);</li>
+ * <li>the key that encrypts the tokens of durable runs and sessions stored in PostgreSQL (never sent).</li>
  * </ul>
  */
 final class ClusterSecrets {
@@ -22,6 +23,7 @@ final class ClusterSecrets {
     private final String hazelcastClusterName;
     private final byte[] cardKey;
     private final byte[] keyEncryptionKey;
+    private final byte[] runTokenKey;
 
     ClusterSecrets(String clusterName, String secret) {
         byte[] s = secret.getBytes(StandardCharsets.UTF_8);
@@ -29,6 +31,7 @@ final class ClusterSecrets {
                 + HexFormat.of().formatHex(hmac(s, "toka cluster join v1 " + clusterName), 0, 12);
         this.cardKey = hmac(s, "toka member card v1 " + clusterName);
         this.keyEncryptionKey = hmac(s, "toka signing key encryption v1");
+        this.runTokenKey = hmac(s, "toka run token encryption v1");
     }
 
     /** @return the name Hazelcast compares at join */
@@ -39,6 +42,11 @@ final class ClusterSecrets {
     /** @return the AES-256 key for the signing keys at rest */
     byte[] keyEncryptionKey() {
         return keyEncryptionKey.clone();
+    }
+
+    /** @return the AES-256 key for the runs' and sessions' tokens at rest */
+    byte[] runTokenKey() {
+        return runTokenKey.clone();
     }
 
     /** @return the HMAC-SHA256 of the text under the card key, hex */

@@ -85,12 +85,17 @@ public final class SharedSecurityState implements SecurityStateStore {
 
     /** @return the event store's PostgreSQL URL; refuses any other store */
     static String postgresqlUrl(StoreConfig config) {
-        String type = config.type() == null ? "" : config.type().strip().toLowerCase(Locale.ROOT);
-        String url = config.postgresqlUrl() == null ? "" : config.postgresqlUrl().strip();
+        return postgresqlUrl(config.type(), config.postgresqlUrl(), "shared security state");
+    }
+
+    /** @return the event store's PostgreSQL URL; refuses any other store, naming what needs it */
+    static String postgresqlUrl(String storeType, String storeUrl, String what) {
+        String type = storeType == null ? "" : storeType.strip().toLowerCase(Locale.ROOT);
+        String url = storeUrl == null ? "" : storeUrl.strip();
         if (!"postgresql".equals(type) || !url.startsWith("jdbc:postgresql:")) {
-            String msg = "the cluster's shared security state lives in PostgreSQL, and the event store is '" + type
+            String msg = "the cluster keeps its " + what + " in PostgreSQL, and the event store is '" + type
                     + "': set type = postgresql and postgresqlUrl in etc/io.toka.store.cfg (the same database on every"
-                    + " node). Until then a token authority configured for the shared state does not start";
+                    + " node). Until then a component configured for them does not start";
             LOG.error(msg);
             throw new IllegalStateException(msg);
         }

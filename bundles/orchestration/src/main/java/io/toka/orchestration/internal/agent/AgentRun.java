@@ -159,6 +159,10 @@ final class AgentRun implements Runnable {
     private volatile boolean journalOpen;
     /** Set when rebuilt from a journal: what the run does first, for its {@code agent.run.recovered} record. */
     private String recovery;
+    /** How the run came to this node when another node's lease on it expired, or null. */
+    private volatile String takenOver;
+    /** Why the run was given up here without an end (its lease was lost), or null. */
+    private volatile String abandoned;
     /** Run time before the restart, counted against the timeout. */
     private long elapsedBeforeMs;
 
@@ -318,6 +322,9 @@ final class AgentRun implements Runnable {
         String name = config.name();
         try {
             if (recovery != null) {
+                if (takenOver != null) {
+                    recovery = takenOver + "; " + recovery;
+                }
                 LOG.info("Agent {} run {} resumed after a restart: {}", name, runId, recovery);
                 journal.commit(new RunEvents.Recovered(name, runId, recovery));
                 report(progressOf(), "resumed after a restart (" + recovery + ")");
@@ -337,7 +344,8 @@ final class AgentRun implements Runnable {
                     children.forEach(AgentRun::terminate);
                 }
                 case TOKEN -> finish(State.FAILED, "failure", stopReason(s.why), EXIT_FAILURE);
-                case SHUTDOWN -> stopQuietly("stopped: the agent service stopped; the run resumes when it starts");
+                case SHUTDOWN -> stopQuietly(abandoned != null ? abandoned
+                        : "stopped: the agent service stopped; the run resumes when it starts");
                 default -> finish(State.TERMINATED, "terminated", "terminated on request", EXIT_TERMINATED);
             }
         } catch (RunJournal.NotRecorded e) {
@@ -347,7 +355,8 @@ final class AgentRun implements Runnable {
         } catch (InterruptedException e) {
             Stopped s = stopped();
             if (s.why == Stop.SHUTDOWN) {
-                stopQuietly("stopped: the agent service stopped; the run resumes when it starts");
+                stopQuietly(abandoned != null ? abandoned
+                        : "stopped: the agent service stopped; the run resumes when it starts");
             } else {
                 finish(State.TERMINATED, "terminated", "terminated on request", EXIT_TERMINATED);
             }
@@ -827,6 +836,21 @@ final class AgentRun implements Runnable {
             finish(State.TERMINATED, "terminated", "terminated on request before it started", EXIT_TERMINATED);
         }
         return status();
+    }
+
+    /** The run was taken over from another node: says so when it resumes. */
+    void takenOver(String how) {
+        this.takenOver = how;
+    }
+
+    /**
+     * This node lost the run's lease (another node took the run over): the run stops at once without recording
+     * anything more, its end included; the other node goes on with it.
+     */
+    void abandon(String why) {
+        this.abandoned = "given up here: " + why;
+        LOG.warn("Agent {} run {} is given up on this node: {}", config.name(), runId, why);
+        shutdown();
     }
 
     /**

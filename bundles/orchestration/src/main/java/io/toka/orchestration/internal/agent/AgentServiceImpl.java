@@ -40,6 +40,11 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import io.toka.orchestration.spi.LeaseLostException;
+import io.toka.orchestration.spi.RunLeases;
+import io.toka.orchestration.spi.TokenKeeper;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -138,7 +143,13 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
     /** Tokens of queued tasks (the vault keeps those of durable agents across restarts). */
     private final Map<String, String> taskTokens = new ConcurrentHashMap<>();
     private final Admissions admissions;
-    final TokenVault vault;
+    /** Where the tokens of durable runs and queued tasks are kept: files, or the cluster's shared store. */
+    final TokenKeeper vault;
+    /** Where the sessions' tokens are kept. */
+    private final TokenKeeper sessionTokens;
+    /** The leases this node holds on its runs (and sessions); on one node, every lease is its own. */
+    final HeldLeases held;
+    private final Takeover takeover;
     final EventStore store;
     private volatile RunJournal.Hooks hooks;
     private volatile boolean stopping;
@@ -154,8 +165,12 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
      */
     @Activate
     public AgentServiceImpl(@Reference AgentCatalog catalog, @Reference LlmGateway llm, @Reference ToolRegistry tools,
-            @Reference TokenService tokens, @Reference Kernel kernel, @Reference EventStore store, Config config) {
-        this(catalog, llm, tools, tokens, kernel, store, Settings.of(config));
+            @Reference TokenService tokens, @Reference Kernel kernel, @Reference EventStore store, Config config,
+            @Reference(name = "leases", cardinality = ReferenceCardinality.OPTIONAL,
+                    policyOption = ReferencePolicyOption.GREEDY) RunLeases leases,
+            @Reference(name = "tokens", cardinality = ReferenceCardinality.OPTIONAL,
+                    policyOption = ReferencePolicyOption.GREEDY) TokenKeeper keeper) {
+        this(catalog, llm, tools, tokens, kernel, store, Settings.of(config), leases, keeper);
         recoverInBackground();
     }
 
@@ -168,6 +183,15 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
 
     AgentServiceImpl(AgentCatalog catalog, LlmGateway llm, ToolRegistry tools, TokenService tokens, Kernel kernel,
             EventStore store, Settings settings) {
+        this(catalog, llm, tools, tokens, kernel, store, settings, null, null);
+    }
+
+    /**
+     * @param leases the cluster's leases on runs, or null on one node
+     * @param keeper the cluster's store of tokens, or null: owner-only files in the state directory
+     */
+    AgentServiceImpl(AgentCatalog catalog, LlmGateway llm, ToolRegistry tools, TokenService tokens, Kernel kernel,
+            EventStore store, Settings settings, RunLeases leases, TokenKeeper keeper) {
         this.catalog = catalog;
         this.tools = tools;
         this.tokens = tokens;
@@ -175,7 +199,10 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
         this.store = store;
         this.settings = settings;
         this.delegation = new Delegation(tokens, tools, settings.tokenTtl());
-        this.vault = new TokenVault(settings.stateDirectory());
+        this.vault = keeper != null ? keeper : new TokenVault(settings.stateDirectory());
+        this.sessionTokens = keeper != null ? keeper : new TokenVault(settings.stateDirectory().resolve("sessions"));
+        this.held = new HeldLeases(leases != null ? leases : LocalLeases.INSTANCE);
+        this.takeover = new Takeover(this);
         this.pool = new ThreadPoolExecutor(settings.maxConcurrentAgents(), settings.maxConcurrentAgents(), 0,
                 TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads("toka-agent-"));
         this.watchdog = new ScheduledThreadPoolExecutor(1, threads("toka-agent-watchdog-"));
@@ -185,6 +212,11 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
         LOG.info("Agent runtime started: {} concurrent agent(s), {} retries from {} ms, durable runs {}",
                 settings.maxConcurrentAgents(), settings.maxRetries(), settings.retryBaseMillis(),
                 durableHere() ? "on" : "off");
+        if (held.shared()) {
+            LOG.info("Runs are leased in the cluster as node {}: lease {} s, renewed every {} ms; tokens kept in {}",
+                    held.leases().nodeId(), held.leases().ttl().toSeconds(), held.leases().renewEvery().toMillis(),
+                    keeper != null ? "the cluster's store" : "local files");
+        }
     }
 
     /** Sets the kernel events go to; for tests that build the service with {@code new}. */
@@ -215,6 +247,7 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
         if (r != null) {
             r.interrupt();
         }
+        takeover.stop();
         runs.values().forEach(AgentRun::shutdown);
         pool.shutdownNow();
         watchdog.shutdownNow();
@@ -228,6 +261,7 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        held.close();
     }
 
     /** Whether runs can be durable here at all: switched on, with a kernel to record and a store to read back. */
@@ -359,10 +393,24 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
             }
         }
         RunJournal journal = journal(config);
+        AgentRun[] created = new AgentRun[1];
+        if (journal.durable() && held.shared()) {
+            try {
+                journal.guardWith(held.acquire("run:" + runId, () -> {
+                    if (created[0] != null) {
+                        created[0].abandon("this node lost the run's lease");
+                    }
+                }));
+            } catch (LeaseLostException | RuntimeException e) {
+                return AgentRun.refused(config, runId, callerSubject, "cannot lease the run in the cluster: "
+                        + e.getMessage(), context);
+            }
+        }
         if (journal.durable() && own != null) {
             try {
                 vault.put(runId, own.raw());
             } catch (RuntimeException e) {
+                release(journal);
                 return AgentRun.refused(config, runId, callerSubject, "cannot keep the run's token for a durable run: "
                         + e.getMessage(), context);
             }
@@ -370,6 +418,7 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
         AgentRun run = new AgentRun(config, runId, callerSubject, own, limits, context, journal,
                 parent == null ? null : parent.config.name(), parent == null ? null : parent.runId, session,
                 Instant.now());
+        created[0] = run;
         try {
             run.open();
         } catch (RunJournal.NotRecorded | InterruptedException e) {
@@ -377,10 +426,18 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
                 Thread.currentThread().interrupt();
             }
             vault.remove(runId);
+            release(journal);
             return AgentRun.refused(config, runId, callerSubject, "the run's start could not be recorded: "
                     + e.getMessage(), context);
         }
         return run;
+    }
+
+    private static void release(RunJournal journal) {
+        HeldLeases.Guard g = journal.guard();
+        if (g != null) {
+            g.release();
+        }
     }
 
     void execute(AgentRun r) {
@@ -536,10 +593,20 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
 
     @Override
     public void runEnded(AgentRun run, boolean quietly) {
+        HeldLeases.Guard g = run.journal().guard();
         if (quietly) {
+            if (g != null && !g.lost()) {
+                g.expire(); // stopped here without an end: another node may take it over at once
+            }
             return;
         }
+        if (g != null && g.lost()) {
+            return; // another node runs it now: its token stays kept for that node
+        }
         vault.remove(run.runId);
+        if (g != null) {
+            g.release();
+        }
         String agent = run.config.name();
         if (!stopping && queued(agent) > 0 && runs.get(agent) == run) {
             kick(agent, run.callerSubject);
@@ -584,6 +651,9 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
             } finally {
                 recovered.countDown();
             }
+            if (held.shared() && !stopping) {
+                takeover.start();
+            }
         }, "toka-agent-recovery");
         t.setDaemon(true);
         recovery = t;
@@ -624,6 +694,21 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
     @Override
     public java.nio.file.Path stateDirectory() {
         return settings.stateDirectory();
+    }
+
+    @Override
+    public TokenKeeper sessionTokens() {
+        return sessionTokens;
+    }
+
+    @Override
+    public HeldLeases leases() {
+        return held;
+    }
+
+    @Override
+    public void takeOverRunsOf(String session, Duration wait) throws InterruptedException {
+        takeover.runsOf(session, wait);
     }
 
     boolean stopping() {

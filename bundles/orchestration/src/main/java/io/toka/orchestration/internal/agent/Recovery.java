@@ -50,16 +50,47 @@ final class Recovery {
         this.agents = agents;
     }
 
+    /**
+     * At start: rebuilds and resumes every unfinished run (in a cluster, those whose leases this node could claim:
+     * expired, or never leased), then the agents' queues.
+     */
     Report run() {
+        List<RunLog.Journal> journals = new RunLog(agents.store).unfinished();
+        Map<String, HeldLeases.Claim> claims = null;
+        if (agents.held.shared()) {
+            claims = new LinkedHashMap<>();
+            List<RunLog.Journal> mine = new ArrayList<>();
+            for (RunLog.Journal j : journals) {
+                Optional<HeldLeases.Claim> c = Takeover.claimable(agents, j);
+                if (c.isPresent()) {
+                    claims.put(j.run(), c.get());
+                    mine.add(j);
+                }
+            }
+            journals = mine;
+        }
+        return resume(journals, claims, true);
+    }
+
+    /**
+     * Rebuilds and resumes the given unfinished runs.
+     *
+     * @param claims the claimed lease of each run (a cluster), or null on one node
+     * @param atStart whether this is the node's start (its agents' queues are started too)
+     */
+    Report resume(List<RunLog.Journal> journals, Map<String, HeldLeases.Claim> claims, boolean atStart) {
         List<String> resumed = new ArrayList<>();
         Map<String, String> failed = new LinkedHashMap<>();
         List<String> queuesStarted = new ArrayList<>();
         Map<String, String> queuesDropped = new LinkedHashMap<>();
-        List<RunLog.Journal> journals = new RunLog(agents.store).unfinished();
         Map<String, AgentRun> rebuilt = new LinkedHashMap<>();
         for (RunLog.Journal j : journals) {
+            HeldLeases.Claim claim = claims == null ? null : claims.get(j.run());
             if (agents.stopping()) {
-                break;
+                if (claim != null) {
+                    claim.guard().expire();
+                }
+                continue;
             }
             RunEvents.Started st = j.started();
             String why = null;
@@ -88,22 +119,33 @@ final class Recovery {
                 }
             }
             if (why != null) {
-                fail(j, why);
+                fail(j, why, claim);
                 failed.put(st.run(), why);
                 continue;
             }
             AgentConfig config = st.config();
-            AgentRun r = new AgentRun(config, st.run(), st.caller(), own, limits, agents.context,
-                    new RunJournal(() -> agents.kernel, true, agents.settings.recordTimeout(), agents.hooks()),
+            RunJournal journal = new RunJournal(() -> agents.kernel, true, agents.settings.recordTimeout(),
+                    agents.hooks());
+            AgentRun r = new AgentRun(config, st.run(), st.caller(), own, limits, agents.context, journal,
                     st.parentAgent(), st.parentRun(), st.session(), j.startedEvent().timestamp());
+            if (claim != null) {
+                journal.guardWith(claim.guard());
+            }
             Instant last = j.entries().isEmpty() ? j.startedEvent().timestamp()
                     : j.entries().get(j.entries().size() - 1).event().timestamp();
             r.replay(j.entries(), last);
             AgentRun previous = agents.runs.get(config.name());
             if (previous != null && !previous.isFinished()) {
-                LOG.warn("Agent {} already runs ({}); its unfinished run {} is not resumed", config.name(),
-                        previous.runId, st.run());
+                LOG.warn("Agent {} already runs ({}); its unfinished run {} is not resumed{}", config.name(),
+                        previous.runId, st.run(), claim == null ? "" : " here: its lease is given up for another node");
+                if (claim != null) {
+                    claim.guard().expire();
+                }
                 continue;
+            }
+            if (claim != null) {
+                claim.guard().onLost(() -> r.abandon("this node lost the run's lease"));
+                Takeover.announce(agents, r, claim);
             }
             agents.runs.put(config.name(), r);
             rebuilt.put(st.run(), r);
@@ -126,7 +168,9 @@ final class Recovery {
             agents.execute(r);
             resumed.add(r.runId);
         }
-        restartQueues(queuesStarted, queuesDropped);
+        if (atStart) {
+            restartQueues(queuesStarted, queuesDropped);
+        }
         if (!journals.isEmpty() || !queuesStarted.isEmpty() || !queuesDropped.isEmpty()) {
             LOG.info("Agent runs after the restart: {} resumed, {} failed, {} queue(s) started, {} dropped",
                     resumed.size(), failed.size(), queuesStarted.size(), queuesDropped.size());
@@ -135,20 +179,28 @@ final class Recovery {
     }
 
     /** Closes an unfinished journal as failed, and shows the run so in the agent's status. */
-    private void fail(RunLog.Journal j, String why) {
+    private void fail(RunLog.Journal j, String why, HeldLeases.Claim claim) {
         RunEvents.Started st = j.started();
         LOG.warn("Agent {} run {} {}", st.agent(), st.run(), why);
         Kernel k = agents.kernel;
         if (k != null) {
+            RunEvents.Ended end = new RunEvents.Ended(st.agent(), st.run(), State.FAILED.name(), "failure", why);
             try {
-                if (!k.postAndAwait(new RunEvents.Ended(st.agent(), st.run(), State.FAILED.name(), "failure", why),
-                        agents.settings.recordTimeout())) {
+                boolean stored = claim == null ? k.postAndAwait(end, agents.settings.recordTimeout())
+                        : claim.guard().fenced(() -> k.postAndAwait(end, agents.settings.recordTimeout()));
+                if (!stored) {
                     LOG.warn("The end of run {} was not recorded; it is looked at again at the next start", st.run());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (io.toka.orchestration.spi.LeaseLostException e) {
+                LOG.warn("The end of run {} was not recorded here: {}", st.run(), e.getMessage());
+                return;
             }
             k.post(new EventPayload.AgentTerminated(st.agent(), why, AgentRun.EXIT_FAILURE));
+        }
+        if (claim != null) {
+            claim.guard().release();
         }
         agents.vault.remove(st.run());
         for (RunLog.Entry e : j.entries()) {

@@ -41,6 +41,8 @@ class RunJournal {
     private final boolean durable;
     private final Duration timeout;
     private final Hooks hooks;
+    /** The run's lease when runs are leased in a cluster (each commit is fenced by it), or null. */
+    private volatile HeldLeases.Guard guard;
     /** Posted steps not yet handed to the kernel (guarded by itself). */
     private final java.util.List<EventPayload> pending = new java.util.ArrayList<>();
 
@@ -53,6 +55,15 @@ class RunJournal {
 
     boolean durable() {
         return durable;
+    }
+
+    /** Fences every further commit with the run's lease: a commit fails once this node no longer holds it. */
+    void guardWith(HeldLeases.Guard guard) {
+        this.guard = guard;
+    }
+
+    HeldLeases.Guard guard() {
+        return guard;
     }
 
     /** Records a step that no action waits on: stored, in order, with the next {@link #commit}. */
@@ -73,7 +84,7 @@ class RunJournal {
 
     /** Records a step from another thread (a pause, say) in the background, at once. */
     void postNow(EventPayload payload) {
-        if (!durable) {
+        if (!durable || (guard != null && guard.lost())) {
             return;
         }
         Kernel k = kernel.get();
@@ -88,8 +99,8 @@ class RunJournal {
      */
     void handOver() {
         Kernel k = kernel.get();
-        if (k == null) {
-            return;
+        if (k == null || guard != null) {
+            return; // a leased run's steps are stored only under its lease, with the next commit
         }
         synchronized (pending) {
             // posted under the lock, so that a commit on the run's thread cannot overtake them
@@ -122,7 +133,18 @@ class RunJournal {
         if (k == null) {
             throw new NotRecorded("the kernel is not available to record " + group.get(group.size() - 1).kind());
         }
-        if (!k.postAllAndAwait(group, timeout)) {
+        boolean stored;
+        HeldLeases.Guard g = guard;
+        if (g == null) {
+            stored = k.postAllAndAwait(group, timeout);
+        } else {
+            try {
+                stored = g.fenced(() -> k.postAllAndAwait(group, timeout));
+            } catch (io.toka.orchestration.spi.LeaseLostException e) {
+                throw new NotRecorded(e.getMessage() + "; not acting on " + group.get(group.size() - 1).kind());
+            }
+        }
+        if (!stored) {
             throw new NotRecorded("the event store did not store " + group.get(group.size() - 1).kind()
                     + " within " + timeout.toSeconds() + " s");
         }

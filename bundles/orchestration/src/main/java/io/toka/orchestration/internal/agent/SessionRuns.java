@@ -24,4 +24,16 @@ public interface SessionRuns {
 
     /** Where the tokens of durable runs, tasks and sessions are kept. */
     Path stateDirectory();
+
+    /** Where the sessions' tokens are kept: owner-only files, or the cluster's shared store. */
+    io.toka.orchestration.spi.TokenKeeper sessionTokens();
+
+    /** The leases of this node's runs and sessions. */
+    HeldLeases leases();
+
+    /**
+     * After this node claimed a session's lease: claims the leases of the session's unfinished runs and resumes them
+     * here (waiting up to {@code wait} for leases that have not expired yet), so that the session finds them.
+     */
+    void takeOverRunsOf(String session, Duration wait) throws InterruptedException;
 }

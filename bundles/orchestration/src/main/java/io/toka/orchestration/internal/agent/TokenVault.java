@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * {@code event:read} can read: a token there would hand its rights to every reader. A token read back is checked
  * again by the token service, so one revoked or expired while Toka was down is refused.
  */
-public final class TokenVault {
+public final class TokenVault implements io.toka.orchestration.spi.TokenKeeper {
 
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     /** Run ids are UUIDs, task ids event ids (UUIDs too): nothing else may name a file. */

@@ -54,6 +54,9 @@ final class Session implements Runnable {
     private final Map<String, AgentStatus> results = new ConcurrentHashMap<>();
 
     private volatile String phase = "INITIALIZING";
+    private volatile Thread thread;
+    /** Why this node gave the session up (another node took it over), or null. */
+    private volatile String abandoned;
     private volatile Instant finishedAt;
     private volatile String error;
 
@@ -113,16 +116,30 @@ final class Session implements Runnable {
         return new SessionJournal.Started(id, caller.subject(), List.copyOf(all), critical, high, waves, req);
     }
 
-    private void phase(String p) {
+    private void phase(String p) throws InterruptedException {
         phase = p;
         if (journal.durable()) {
             journal.post(new SessionJournal.Phase(id, p));
         }
     }
 
+    /** This node lost the session's lease: the session stops here at once, recording nothing more. */
+    void abandon(String why) {
+        abandoned = "given up here: " + why;
+        LOG.warn("Session {} is given up on this node: {}", id, why);
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
     @Override
     public void run() {
+        thread = Thread.currentThread();
         try {
+            if (abandoned != null) {
+                throw new InterruptedException(abandoned);
+            }
             if (resumedAt != null) {
                 LOG.info("Session {} resumed after a restart: {} of {} agent(s) already done", id, results.size(),
                         all.size());
@@ -233,7 +250,8 @@ final class Session implements Runnable {
     private void stopped() {
         Thread.currentThread().interrupt();
         if (journal.durable()) {
-            error = "stopped: Toka is shutting down; the session resumes when it starts again";
+            error = abandoned != null ? abandoned
+                    : "stopped: Toka is shutting down; the session resumes when it starts again";
             finishedAt = Instant.now();
             LOG.info("Session {} stopped in phase {}; it resumes at the next start", id, phase);
             done.countDown();
@@ -254,6 +272,10 @@ final class Session implements Runnable {
         if (error == null && !failed.isEmpty()) {
             error = failed.size() + " of " + all.size() + " agent(s) did not complete: " + String.join("; ", failed);
         }
+        if (journal.lost() || abandoned != null) {
+            stopped(); // another node has the session now: nothing more is recorded here, its end included
+            return;
+        }
         phase = error == null ? "COMPLETED" : "FAILED";
         finishedAt = Instant.now();
         LOG.info("Session {} {}{}", id, phase, error == null ? "" : ": " + error);
@@ -263,6 +285,10 @@ final class Session implements Runnable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (journal.lost()) {
+            done.countDown(); // lost while ending: the node that has it now ends it (its token stays kept)
+            return;
         }
         onEnd.run();
         done.countDown();

@@ -90,6 +90,8 @@ final class SessionJournal {
 
     private final Supplier<Kernel> kernel;
     private final Duration timeout;
+    /** The session's lease in a cluster (every record is fenced by it), or null. */
+    private volatile io.toka.orchestration.internal.agent.HeldLeases.Guard guard;
 
     SessionJournal(Supplier<Kernel> kernel, Duration timeout) {
         this.kernel = kernel;
@@ -100,20 +102,50 @@ final class SessionJournal {
         return this != OFF;
     }
 
-    void post(EventPayload p) {
+    /** Fences every further record with the session's lease. */
+    void guardWith(io.toka.orchestration.internal.agent.HeldLeases.Guard g) {
+        this.guard = g;
+    }
+
+    io.toka.orchestration.internal.agent.HeldLeases.Guard guard() {
+        return guard;
+    }
+
+    /** Whether this node lost the session's lease: it records nothing more for it. */
+    boolean lost() {
+        io.toka.orchestration.internal.agent.HeldLeases.Guard g = guard;
+        return g != null && g.lost();
+    }
+
+    void post(EventPayload p) throws InterruptedException {
+        if (guard != null) {
+            commit(p); // a leased session records only under its lease
+            return;
+        }
         Kernel k = kernel.get();
         if (k != null) {
             k.post(p);
         }
     }
 
-    /** Records and waits for it; false (logged) if it was not stored in time. */
+    /** Records and waits for it; false (logged) if it was not stored in time, or this node lost the lease. */
     boolean commit(EventPayload p) throws InterruptedException {
         Kernel k = kernel.get();
         if (k == null) {
             return false;
         }
-        boolean stored = k.postAndAwait(p, timeout);
+        io.toka.orchestration.internal.agent.HeldLeases.Guard g = guard;
+        boolean stored;
+        if (g == null) {
+            stored = k.postAndAwait(p, timeout);
+        } else {
+            try {
+                stored = g.fenced(() -> k.postAndAwait(p, timeout));
+            } catch (io.toka.orchestration.spi.LeaseLostException e) {
+                LOG.warn("The session event {} was not recorded: {}", p.kind(), e.getMessage());
+                return false;
+            }
+        }
         if (!stored) {
             LOG.warn("The session event {} was not stored within {} s", p.kind(), timeout.toSeconds());
         }

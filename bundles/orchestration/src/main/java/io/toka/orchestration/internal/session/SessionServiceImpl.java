@@ -8,7 +8,9 @@ import io.toka.orchestration.SessionStatus;
 import io.toka.event.EventStore;
 import io.toka.kernel.Kernel;
 import io.toka.orchestration.internal.agent.SessionRuns;
-import io.toka.orchestration.internal.agent.TokenVault;
+import io.toka.orchestration.internal.agent.HeldLeases;
+import io.toka.orchestration.spi.LeaseLostException;
+import io.toka.orchestration.spi.RunLeases;
 import io.toka.orchestration.internal.config.AgentCatalog;
 import io.toka.security.AuthenticationException;
 import io.toka.security.DelegationRequest;
@@ -90,7 +92,10 @@ public final class SessionServiceImpl implements SessionService {
     private final Kernel kernel;
     private final EventStore store;
     private final SessionRuns runs;
-    private final TokenVault vault;
+    private final io.toka.orchestration.spi.TokenKeeper vault;
+    /** The leases of this node's durable sessions, in a cluster. */
+    private final Map<String, HeldLeases.Guard> guards = new ConcurrentHashMap<>();
+    private volatile java.util.concurrent.ScheduledExecutorService takeoverTimer;
     private volatile boolean stopping;
 
     /** The component: durable when the agent runtime's runs are. */
@@ -119,7 +124,7 @@ public final class SessionServiceImpl implements SessionService {
         this.kernel = kernel;
         this.store = store;
         this.runs = runs;
-        this.vault = runs == null ? null : new TokenVault(runs.stateDirectory().resolve("sessions"));
+        this.vault = runs == null ? null : runs.sessionTokens();
         this.maxConcurrent = config.maxConcurrentAgents();
         this.keep = config.keepSessions();
         AtomicInteger n = new AtomicInteger();
@@ -137,12 +142,19 @@ public final class SessionServiceImpl implements SessionService {
     @Deactivate
     public void deactivate() {
         stopping = true;
+        java.util.concurrent.ScheduledExecutorService t = takeoverTimer;
+        if (t != null) {
+            t.shutdownNow();
+        }
         threads.shutdownNow();
         try {
             threads.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // stopped without an end: another node may take the sessions over at once
+        guards.values().forEach(HeldLeases.Guard::expire);
+        guards.clear();
     }
 
     private boolean durable() {
@@ -211,24 +223,63 @@ public final class SessionServiceImpl implements SessionService {
                     e.getMessage());
             return null;
         }
+        SessionJournal journal = journal();
+        Session[] created = new Session[1];
+        HeldLeases leases = runs.leases();
+        if (leases.shared()) {
+            try {
+                HeldLeases.Guard g = leases.acquire("session:" + id, () -> {
+                    guards.remove(id);
+                    if (created[0] != null) {
+                        created[0].abandon("this node lost the session's lease");
+                    }
+                });
+                journal.guardWith(g);
+                guards.put(id, g);
+            } catch (LeaseLostException | RuntimeException e) {
+                throw new IllegalStateException("cannot lease the session in the cluster: " + e.getMessage());
+            }
+        }
         vault.put(id, raw);
         Session s = new Session(id, agents, known, Session.requiresOf(known), critical, high, waves, runAs,
-                maxConcurrent, threads, journal(), runs, Map.of(), Instant.now(), null, () -> vault.remove(id));
+                maxConcurrent, threads, journal, runs, Map.of(), Instant.now(), null, ended(id, journal));
+        created[0] = s;
         try {
-            if (!journal().commit(s.started())) {
+            if (!journal.commit(s.started())) {
                 vault.remove(id);
+                release(id, journal);
                 throw new IllegalStateException("the session's start could not be recorded: the event store did not"
                         + " store it in time");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             vault.remove(id);
+            release(id, journal);
             throw new IllegalStateException("interrupted while recording the session's start");
         }
         return s;
     }
 
-    /** Rebuilds the sessions that had not ended, once the agent runs are rebuilt, and resumes them. */
+    /** What to do once a session has ended: forget its token, give its lease up. */
+    private Runnable ended(String id, SessionJournal journal) {
+        return () -> {
+            vault.remove(id);
+            release(id, journal);
+        };
+    }
+
+    private void release(String id, SessionJournal journal) {
+        guards.remove(id);
+        HeldLeases.Guard g = journal.guard();
+        if (g != null) {
+            g.release();
+        }
+    }
+
+    /**
+     * Rebuilds the sessions that had not ended, once the agent runs are rebuilt, and resumes them. In a cluster, only
+     * those whose leases this node claims (expired, or never leased); then it keeps looking for expired ones.
+     */
     void recover() {
         try {
             if (!runs.awaitRecovered(java.time.Duration.ofMinutes(10))) {
@@ -237,10 +288,73 @@ public final class SessionServiceImpl implements SessionService {
         } catch (InterruptedException e) {
             return;
         }
+        HeldLeases leases = runs.leases();
         for (SessionJournal.Unfinished u : SessionJournal.unfinished(store)) {
             if (stopping) {
                 return;
             }
+            if (!leases.shared()) {
+                resume(u, null);
+                continue;
+            }
+            Optional<HeldLeases.Claim> c = leases.claim("session:" + u.started().session());
+            if (c.isPresent()) {
+                resume(u, c.get());
+            }
+        }
+        if (leases.shared() && !stopping) {
+            java.util.concurrent.ScheduledExecutorService t = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread th = new Thread(r, "toka-session-takeover");
+                th.setDaemon(true);
+                return th;
+            });
+            takeoverTimer = t;
+            long every = leases.leases().renewEvery().toMillis();
+            t.scheduleWithFixedDelay(this::takeOver, every, every, TimeUnit.MILLISECONDS);
+            if (stopping) {
+                t.shutdownNow();
+            }
+        }
+    }
+
+    /** A session this node claimed after its holder's lease expired. */
+    record TakenOver(String session, String from, String by, long epoch, long delayMillis)
+            implements io.toka.event.EventPayload {
+        @Override
+        public String kind() {
+            return "session.taken_over";
+        }
+    }
+
+    /** Claims the expired leases of unfinished sessions, and resumes them (and their runs) here. */
+    private void takeOver() {
+        try {
+            RunLeases leases = runs.leases().leases();
+            List<String> keys = leases.expired("session:");
+            if (keys.isEmpty() || stopping) {
+                return;
+            }
+            Map<String, SessionJournal.Unfinished> open = new java.util.HashMap<>();
+            SessionJournal.unfinished(store).forEach(u -> open.put(u.started().session(), u));
+            for (String key : keys) {
+                SessionJournal.Unfinished u = open.get(key.substring("session:".length()));
+                if (u == null) {
+                    leases.claim(key).ifPresent(c -> leases.release(c.lease())); // ended; its node died after
+                    continue;
+                }
+                Optional<HeldLeases.Claim> c = runs.leases().claim(key);
+                if (c.isPresent()) {
+                    resume(u, c.get());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Looking for sessions to take over failed: {}", e.toString());
+        }
+    }
+
+    /** Rebuilds one unfinished session and resumes it; with a claimed lease, its runs are taken over first. */
+    private void resume(SessionJournal.Unfinished u, HeldLeases.Claim claim) {
+        {
             SessionJournal.Started st = u.started();
             String why = null;
             SecurityContext runAs = null;
@@ -255,14 +369,41 @@ public final class SessionServiceImpl implements SessionService {
                 }
             }
             String id = st.session();
+            SessionJournal journal = journal();
+            if (claim != null) {
+                journal.guardWith(claim.guard());
+                guards.put(id, claim.guard());
+            }
             Session s = new Session(id, agents, catalog.all(), st.requires(), st.critical(), st.high(), st.waves(),
-                    runAs == null ? new Anonymous(st.subject()) : runAs, maxConcurrent, threads, journal(), runs,
-                    u.done(), u.startedEvent().timestamp(), Instant.now(), () -> vault.remove(id));
+                    runAs == null ? new Anonymous(st.subject()) : runAs, maxConcurrent, threads, journal, runs,
+                    u.done(), u.startedEvent().timestamp(), Instant.now(), ended(id, journal));
+            if (claim != null) {
+                claim.guard().onLost(() -> {
+                    guards.remove(id);
+                    s.abandon("this node lost the session's lease");
+                });
+            }
             sessions.put(id, s);
             if (why != null) {
                 LOG.warn("Session {} {}", id, why);
                 s.fail(why);
-                continue;
+                return;
+            }
+            if (claim != null && claim.claimed().previousExpiry() != null) {
+                RunLeases.Claimed c = claim.claimed();
+                RunLeases leases = runs.leases().leases();
+                long delay = Math.max(0, java.time.Duration.between(c.previousExpiry().minus(leases.ttl()),
+                        Instant.now()).toMillis());
+                LOG.info("Session {} taken over by node {} (lease epoch {}) from node {}, {} ms after that node's last "
+                        + "renewal", id, leases.nodeId(), c.lease().epoch(), c.previousOwner(), delay);
+                try {
+                    journal.post(new TakenOver(id, c.previousOwner(), leases.nodeId(), c.lease().epoch(), delay));
+                    // its runs come here too, before it looks for them (else it would start them again)
+                    runs.takeOverRunsOf(id, leases.ttl().multipliedBy(2));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
             LOG.info("Session {} resumes in phase {} ({} agent(s) done)", id, u.phase(), u.done().size());
             threads.execute(s);
