@@ -26,18 +26,28 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.AfterClass;
 import org.junit.Assume;
 import org.junit.BeforeClass;
+import org.junit.FixMethodOrder;
 import org.junit.Test;
+import org.junit.runners.MethodSorters;
 
 /**
  * Three real nodes (unpacked distributions, started with bin/start) on loopback, one PostgreSQL ({@code TOKA_PG_URL},
  * {@code TOKA_PG_USER}, {@code TOKA_PG_PASSWORD}; skipped without one unless {@code TOKA_PG_REQUIRED=1}, then it
  * fails), in a schema of their own, configured as {@code ./toka-start --nodes 3} configures them: membership, a token
  * minted on one node used on another, revocation on one refused by another within 1 s (p50 and p99 printed), a
- * rotation used by all, one rate-limit budget across nodes, and a tool deployed on one node only.
+ * rotation used by all, one rate-limit budget across nodes, and a tool deployed on one node only. Then, last (the
+ * methods run in name order, and these take nodes away): a node killed with -9 in the middle of a session, whose
+ * session and run another node takes over within 15 s, and a node paused with SIGSTOP whose run another node takes
+ * over, which gives the run up when it is resumed with SIGCONT. The agents ask a scripted model outside Toka
+ * ({@link ModelOnTheSide}).
  */
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class ClusterIT {
 
     private static final int NODES = 3;
@@ -48,6 +58,7 @@ public class ClusterIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final List<Path> HOMES = new ArrayList<>();
+    private static ModelOnTheSide model;
 
     @BeforeClass
     public static void startCluster() throws Exception {
@@ -80,6 +91,7 @@ public class ClusterIT {
         }
         String schemaUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA;
 
+        model = new ModelOnTheSide();
         Path dir = Path.of("target", "cluster").toAbsolutePath();
         deleteTree(dir);
         Files.createDirectories(dir);
@@ -113,6 +125,12 @@ public class ClusterIT {
             Files.writeString(home.resolve("etc/io.toka.cluster.cfg"), "clusterName = toka-it\nsecretFile = " + secret
                     + "\nmembers = " + members + "\nbindAddress = 127.0.0.1\nport = " + (MEMBER + i)
                     + "\nmemberName = node-" + i + "\n");
+            Files.writeString(home.resolve("etc/io.toka.llm.cfg"), "provider = openai\nmodel = side-model\nbaseUrl = "
+                    + model.url() + "\napiKey = side-key\nrateLimitPerMinute = 100000\nretryBaseMillis = 50\n");
+            // runs and sessions leased in PostgreSQL, tokens shared: the agent runtime waits for the cluster's
+            Files.writeString(home.resolve("etc/io.toka.agents.runtime.cfg"), "retryBaseMillis = 50\n"
+                    + "resumeToolWaitSeconds = 60\nleases.cardinality.minimum = 1\ntokens.cardinality.minimum = 1\n");
+            Files.createDirectories(home.resolve("workspace"));
             replace(home.resolve("etc/org.apache.karaf.features.cfg"), "featuresBoot = \\\n",
                     "featuresBoot = \\\n    toka-cluster, \\\n");
             HOMES.add(home);
@@ -142,7 +160,11 @@ public class ClusterIT {
     @AfterClass
     public static void stopCluster() throws Exception {
         for (Path home : HOMES) {
+            signal(home, "CONT"); // a node a test paused
             stop(home);
+        }
+        if (model != null) {
+            model.close();
         }
     }
 
@@ -286,6 +308,227 @@ public class ClusterIT {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    // ---------------------------------------------------------------- work that survives a node (run last)
+
+    @Test
+    public void thenAKill9OfTheNodeRunningASessionIsTakenOverWithin15SecondsAndNoFinishedCallRepeats()
+            throws Exception {
+        String writer = "fo-writer";
+        String second = "fo-second";
+        for (int i = 1; i <= NODES; i++) {
+            awaitAgents(i);
+            // agent definitions are each node's own: the nodes that may take the session over know its agents
+            define(i, agentYaml(writer, "high", List.of("filesystem:read", "filesystem:write"),
+                    "Write failover.txt"));
+            define(i, agentYaml(second, "medium", List.of("filesystem:read"), "Say that you are done"));
+        }
+        AtomicBoolean killed = new AtomicBoolean();
+        CountDownLatch release = new CountDownLatch(1);
+        model.agent(writer, ask -> switch (ask.turn()) {
+            case 0 -> ModelOnTheSide.Reply.tool("file-writer", Map.of("path", "failover.txt", "content", "once"));
+            // the second turn is in flight when the node is killed; asked again by the node that took over, it answers
+            default -> killed.get() ? ModelOnTheSide.Reply.verdict("success", "wrote failover.txt")
+                    : ModelOnTheSide.Reply.held(release);
+        });
+        model.agent(second, ask -> ModelOnTheSide.Reply.verdict("success", "done after the writer"));
+        HttpResponse<String> started = send(3, "POST", "/api/v1/sessions", admin(3),
+                "{\"agents\":[\"" + writer + "\",\"" + second + "\"]}");
+        assertEquals(started.body(), 201, started.statusCode());
+        String session = JSON.readTree(started.body()).get("id").asText();
+        assertTrue("the writer reached its second model turn", model.awaitHold(writer, 120));
+        assertEquals(1, toolCalls(1, "agent:" + writer, "file-writer"));
+        String runId = JSON.readTree(send(3, "GET", "/api/v1/agents/" + writer, admin(3), null).body())
+                .get("status").get("runId").asText();
+
+        long t0 = System.nanoTime();
+        signal(HOMES.get(2), "KILL");
+        killed.set(true);
+        release.countDown();
+        long[] takenAt = new long[1];
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            boolean both = events(1, "kind=session.taken_over").stream()
+                    .anyMatch(e -> e.get("payload").get("session").asText().equals(session))
+                    && events(1, "kind=agent.run.taken_over&agent=" + writer).stream()
+                            .anyMatch(e -> e.get("payload").get("run").asText().equals(runId));
+            takenAt[0] = System.nanoTime();
+            return both;
+        });
+        Duration takeover = Duration.ofNanos(takenAt[0] - t0);
+        JsonNode runTaken = events(1, "kind=agent.run.taken_over&agent=" + writer).get(0).get("payload");
+        System.out.printf("ClusterIT: kill -9 of node-3 -> session and run taken over by %s in %d ms (%d ms after "
+                + "node-3's last lease renewal)%n", runTaken.get("by").asText(), takeover.toMillis(),
+                runTaken.get("delayMillis").asLong());
+        assertTrue("taken over in " + takeover.toMillis() + " ms", takeover.compareTo(Duration.ofSeconds(15)) < 0);
+        int taker = runTaken.get("by").asText().startsWith("node-1/") ? 1 : 2;
+
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            HttpResponse<String> r = send(taker, "GET", "/api/v1/sessions/" + session, admin(taker), null);
+            return r.statusCode() == 200 && JSON.readTree(r.body()).get("finishedAt").isTextual();
+        });
+        JsonNode s = JSON.readTree(send(taker, "GET", "/api/v1/sessions/" + session, admin(taker), null).body());
+        System.out.printf("ClusterIT: the session completed on node-%d %d ms after the kill%n", taker,
+                Duration.ofNanos(System.nanoTime() - t0).toMillis());
+        assertEquals(s.toString(), "COMPLETED", s.get("phase").asText());
+        List<String> verdicts = new ArrayList<>();
+        s.get("summary").forEach(a -> verdicts.add(a.get("agent").asText() + "=" + a.get("verdict").asText()));
+        verdicts.sort(null);
+        assertEquals(s.toString(), List.of(second + "=success", writer + "=success"), verdicts);
+        JsonNode run = JSON.readTree(send(taker, "GET", "/api/v1/agents/" + writer, admin(taker), null).body())
+                .get("status");
+        assertEquals("the same run, resumed", runId, run.get("runId").asText());
+        // the write had finished before the kill: it did not run again
+        assertEquals("file-writer ran once", 1, toolCalls(taker, "agent:" + writer, "file-writer"));
+        assertEquals(1, events(taker, "kind=agent.run.ended&agent=" + writer).size());
+        assertEquals(1, events(taker, "kind=session.ended").stream()
+                .filter(e -> e.get("payload").get("session").asText().equals(session)).count());
+    }
+
+    @Test
+    public void thenASigstoppedNodesRunIsTakenOverAndTheNodeGivesItUpOnSigcont() throws Exception {
+        String agent = "fo-paused";
+        for (int i = 1; i <= 2; i++) {
+            awaitAgents(i);
+            define(i, agentYaml(agent, "medium", List.of("filesystem:read", "filesystem:write"), "Write paused.txt"));
+        }
+        AtomicBoolean paused = new AtomicBoolean();
+        CountDownLatch release = new CountDownLatch(1);
+        model.agent(agent, ask -> switch (ask.turn()) {
+            case 0 -> ModelOnTheSide.Reply.tool("file-writer", Map.of("path", "paused.txt", "content", "once"));
+            // held while node-2 is paused; the node that takes the run over is answered
+            default -> paused.get() ? ModelOnTheSide.Reply.verdict("success", "wrote paused.txt")
+                    : ModelOnTheSide.Reply.held(release);
+        });
+        HttpResponse<String> started = send(2, "POST", "/api/v1/agents/" + agent + "/run", admin(2), "{}");
+        assertEquals(started.body(), 202, started.statusCode());
+        assertTrue("the run reached its second model turn", model.awaitHold(agent, 120));
+        String runId = JSON.readTree(send(2, "GET", "/api/v1/agents/" + agent, admin(2), null).body())
+                .get("status").get("runId").asText();
+
+        long t0 = System.nanoTime();
+        signal(HOMES.get(1), "STOP");
+        paused.set(true);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+                events(1, "kind=agent.run.taken_over&agent=" + agent).size() == 1);
+        System.out.printf("ClusterIT: SIGSTOP of node-2 -> its run taken over by node-1 in %d ms%n",
+                Duration.ofNanos(System.nanoTime() - t0).toMillis());
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            HttpResponse<String> r = send(1, "GET", "/api/v1/agents/" + agent, admin(1), null);
+            return r.statusCode() == 200 && JSON.readTree(r.body()).get("status").get("finishedAt").isTextual();
+        });
+        JsonNode done = JSON.readTree(send(1, "GET", "/api/v1/agents/" + agent, admin(1), null).body()).get("status");
+        assertEquals(done.toString(), "COMPLETED", done.get("state").asText());
+        assertEquals(runId, done.get("runId").asText());
+        long stepsAfterTakeover = runEvents(agent, runId).size();
+
+        // node-2 wakes up: the reply it waited for arrives (a failure verdict), and its lease renewal is due
+        release.countDown();
+        signal(HOMES.get(1), "CONT");
+        Path log = HOMES.get(1).resolve("data/log/karaf.log");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                Files.readString(log, StandardCharsets.ISO_8859_1).contains("Lost the lease run:" + runId));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+            JsonNode st = JSON.readTree(send(2, "GET", "/api/v1/agents/" + agent, admin(2), null).body())
+                    .get("status");
+            return st.get("message").asText().startsWith("given up here");
+        });
+        String lost = Files.readString(log, StandardCharsets.ISO_8859_1);
+        System.out.println("ClusterIT: node-2 after SIGCONT: " + lost.lines()
+                .filter(l -> l.contains("Lost the lease run:" + runId)).findFirst().orElse(""));
+        // nothing recorded by node-2 after the takeover: the run's journal is as node-1 left it, and ended once
+        List<JsonNode> steps = runEvents(agent, runId);
+        assertEquals(steps.toString(), stepsAfterTakeover, steps.size());
+        assertFalse(steps.toString(), steps.toString().contains("released a held reply"));
+        assertEquals(1, steps.stream().filter(e -> e.get("kind").asText().equals("agent.run.ended")).count());
+        assertEquals("file-writer ran once", 1, toolCalls(1, "agent:" + agent, "file-writer"));
+    }
+
+    private static List<JsonNode> runEvents(String agent, String runId) throws Exception {
+        return events(1, "agent=" + agent).stream().filter(e -> e.get("kind").asText().startsWith("agent.run."))
+                .filter(e -> runId.equals(e.get("payload").path("run").asText())).toList();
+    }
+
+    private static void awaitAgents(int node) {
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() ->
+                send(node, "GET", "/api/v1/agents", admin(node), null).statusCode() == 200);
+    }
+
+    private static void define(int node, String yaml) throws Exception {
+        HttpResponse<String> r = send(node, "POST", "/api/v1/agents", admin(node),
+                JSON.createObjectNode().put("yaml", yaml).toString());
+        assertEquals(r.body(), 201, r.statusCode());
+    }
+
+    private static String agentYaml(String name, String priority, List<String> capabilities, String task) {
+        return """
+                metadata:
+                  name: %s
+                  version: v1.0.0
+                  workstream: Cluster
+                spec:
+                  name: %s agent
+                  domain: testing
+                  priority: %s
+                capabilities:
+                  primary: [testing]
+                objectives:
+                  - description: Do the task
+                    deliverable: the task done
+                tasks:
+                  default:
+                    - description: %s
+                security:
+                  sandbox: true
+                  capabilities_required: [%s]
+                  resource_limits:
+                    max_memory: 256MB
+                    max_cpu: 50%%
+                    timeout: 10m
+                """.formatted(name, name, priority, task, String.join(", ", capabilities));
+    }
+
+    private static List<JsonNode> events(int node, String query) throws Exception {
+        List<JsonNode> all = new ArrayList<>();
+        String after = null;
+        do {
+            HttpResponse<String> r = send(node, "GET", "/api/v1/events?limit=1000&" + query
+                    + (after == null ? "" : "&after=" + after), admin(node), null);
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("GET /api/v1/events answered " + r.statusCode() + ": " + r.body());
+            }
+            JsonNode page = JSON.readTree(r.body());
+            page.get("events").forEach(all::add);
+            after = page.get("next").isNull() ? null : page.get("next").asText();
+        } while (after != null);
+        return all;
+    }
+
+    private static long toolCalls(int node, String subject, String tool) throws Exception {
+        return events(node, "kind=tool.invoked&subject=" + java.net.URLEncoder.encode(subject,
+                StandardCharsets.UTF_8)).stream().filter(e -> e.get("payload").get("tool").asText().equals(tool))
+                .count();
+    }
+
+    /** Sends a signal (KILL, STOP, CONT) to the node's JVM; KILL waits until it is gone. */
+    private static void signal(Path home, String signal) throws Exception {
+        Path file = home.resolve("instances/instance.properties");
+        if (!Files.exists(file)) {
+            return;
+        }
+        Properties instances = new Properties();
+        try (var in = Files.newInputStream(file)) {
+            instances.load(in);
+        }
+        String pid = instances.getProperty("item.0.pid");
+        if (pid == null || ProcessHandle.of(Long.parseLong(pid.trim())).isEmpty()) {
+            return;
+        }
+        exitCode(home, "kill", "-" + signal, pid.trim());
+        if (signal.equals("KILL")) {
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    ProcessHandle.of(Long.parseLong(pid.trim())).map(p -> !p.isAlive()).orElse(true));
+        }
+    }
 
     private static JsonNode mint(int node, String subject, String... permissions) throws Exception {
         HttpResponse<String> r = send(node, "POST", "/api/v1/tokens", admin(node), "{\"subject\":\"" + subject

@@ -350,8 +350,8 @@ final class AgentRun implements Runnable {
             }
         } catch (RunJournal.NotRecorded e) {
             LOG.error("Agent {} run {} stopped: {}", name, runId, e.getMessage());
-            stopQuietly("stopped: a step could not be recorded (" + e.getMessage() + "); the run resumes after a "
-                    + "restart");
+            stopQuietly(abandoned != null ? abandoned : "stopped: a step could not be recorded (" + e.getMessage()
+                    + "); the run resumes after a restart");
         } catch (InterruptedException e) {
             Stopped s = stopped();
             if (s.why == Stop.SHUTDOWN) {
@@ -552,6 +552,30 @@ final class AgentRun implements Runnable {
 
     /** Ends the run once; later calls do nothing. */
     private boolean finish(State end, String v, String msg, int exitCode) {
+        boolean endRecorded = false;
+        if (journalOpen && journal.guard() != null && !isFinished()) {
+            // a leased run records its end before it shows it: a node that lost the lease shows no end, reports none
+            boolean interrupted = Thread.interrupted();
+            try {
+                journal.commit(new RunEvents.Ended(config.name(), runId, end.name(), v, msg));
+                endRecorded = true;
+            } catch (RunJournal.NotRecorded e) {
+                if (journal.guard().lost()) {
+                    stopQuietly(abandoned != null ? abandoned : "given up here: " + e.getMessage());
+                    return false;
+                }
+                LOG.warn("Agent {} run {}: its end was not recorded ({}); it is rebuilt after a restart",
+                        config.name(), runId, e.getMessage());
+                endRecorded = true; // not tried again below
+            } catch (InterruptedException e) {
+                interrupted = true;
+                endRecorded = true; // the end stays queued for the writer
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         lock.lock();
         try {
             if (finished) {
@@ -575,7 +599,7 @@ final class AgentRun implements Runnable {
         } else {
             LOG.info("Agent {} run {} ended {}: {}", config.name(), runId, end, msg);
         }
-        if (journalOpen) {
+        if (journalOpen && !endRecorded) {
             // a terminated run's thread may still carry the interrupt: wait for the commit all the same
             boolean interrupted = Thread.interrupted();
             try {

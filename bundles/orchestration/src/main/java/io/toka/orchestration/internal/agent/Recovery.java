@@ -160,7 +160,18 @@ final class Recovery {
                 }
             }
         }
-        awaitTools(rebuilt.values());
+        if (atStart) {
+            awaitTools(rebuilt.values());
+        } else {
+            // taken over from another node while this one runs: a tool missing here is deployed on that node only
+            // (or is gone), and waiting would only delay the takeover; the run is told it is unavailable if it asks
+            Set<String> missing = new HashSet<>();
+            rebuilt.values().forEach(r -> r.currentTask().ifPresent(t -> missing.addAll(t.tools)));
+            missing.removeAll(agents.tools.names());
+            if (!missing.isEmpty()) {
+                LOG.warn("Resuming taken-over agent runs without the tools {}: not deployed on this node", missing);
+            }
+        }
         for (AgentRun r : rebuilt.values()) {
             if (agents.stopping()) {
                 break;
