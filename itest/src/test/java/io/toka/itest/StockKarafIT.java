@@ -152,7 +152,20 @@ public class StockKarafIT {
             for (Path cfg : s.filter(p -> p.getFileName().toString().matches("io\\.toka\\..*\\.cfg")).toList()) {
                 Path installed = home.resolve("etc").resolve(cfg.getFileName());
                 assertTrue(cfg.getFileName() + " installed by the features", Files.exists(installed));
-                assertEquals(cfg.getFileName().toString(), Files.readString(cfg), Files.readString(installed));
+                // FileInstall (enableConfigSave) rewrites a .cfg in place, truncating it first, whenever its
+                // configuration is updated: a read can fall into that moment, so the content is awaited
+                String expected = Files.readString(cfg);
+                try {
+                    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                            .until(() -> expected.equals(Files.readString(installed)));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    String pid = cfg.getFileName().toString().replaceFirst("\\.cfg$", "");
+                    String log = Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.ISO_8859_1);
+                    String mentions = log.lines().filter(l -> l.contains(pid))
+                            .collect(java.util.stream.Collectors.joining("\n"));
+                    assertEquals(cfg.getFileName() + " (karaf.log about " + pid + ":\n" + mentions + ")", expected,
+                            Files.readString(installed));
+                }
             }
         }
         assertEquals("configfile override=false keeps the operator's file", httpCfg,

@@ -78,6 +78,20 @@ final class Operations {
             default -> throw new IllegalArgumentException(language);
         };
         Reply r = api.post("/api/v1/executions", request);
+        // 503 "busy" is the engine's back-pressure (its bounded queue is full), answered with Retry-After: 1. A
+        // well-behaved client waits and retries; the retried refusal is counted apart, and only an execution still
+        // refused after three tries is an error.
+        for (int retry = 0; retry < 3 && r.status() == 503 && r.body().path("type").asText().endsWith(":busy");
+                retry++) {
+            stats.expected("exec-" + language, "busy-503-retried");
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Failure("interrupted", "waiting to retry a busy engine");
+            }
+            r = api.post("/api/v1/executions", request);
+        }
         if (r.status() != 200) {
             throw new Failure("http-" + r.status(), r.body().toString());
         }
