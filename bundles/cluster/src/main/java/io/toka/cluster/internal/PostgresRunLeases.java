@@ -62,20 +62,11 @@ final class PostgresRunLeases implements RunLeases, AutoCloseable {
     /** Creates the table if it is missing (under a lock: nodes may start at once). */
     void create() throws SQLException {
         pool.run(c -> {
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                s.execute("SELECT pg_advisory_xact_lock(" + LOCK_SCHEMA + ")");
-                s.execute("CREATE TABLE IF NOT EXISTS toka_run_leases (key TEXT PRIMARY KEY, owner TEXT NOT NULL,"
-                        + " epoch BIGINT NOT NULL, expires_at TIMESTAMPTZ NOT NULL,"
-                        + " taken_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())");
-                s.execute("CREATE INDEX IF NOT EXISTS toka_run_leases_expiry ON toka_run_leases (expires_at)");
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+            SchemaDdl.apply(c, LOCK_SCHEMA,
+                    "CREATE TABLE IF NOT EXISTS toka_run_leases (key TEXT PRIMARY KEY, owner TEXT NOT NULL,"
+                    + " epoch BIGINT NOT NULL, expires_at TIMESTAMPTZ NOT NULL,"
+                    + " taken_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())",
+                    "CREATE INDEX IF NOT EXISTS toka_run_leases_expiry ON toka_run_leases (expires_at)");
             return null;
         });
     }

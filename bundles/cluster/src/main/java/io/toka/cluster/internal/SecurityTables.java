@@ -50,25 +50,16 @@ final class SecurityTables implements AutoCloseable {
     /** Creates the tables if they are missing (under a lock: nodes may start at once). */
     synchronized void create() {
         run(c -> {
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                s.execute("SELECT pg_advisory_xact_lock(" + LOCK_SCHEMA + ")");
-                s.execute("CREATE TABLE IF NOT EXISTS toka_signing_keys (kid TEXT PRIMARY KEY, secret BYTEA NOT NULL,"
-                        + " created_at TIMESTAMPTZ NOT NULL, retired_at TIMESTAMPTZ, valid_until TIMESTAMPTZ)");
-                s.execute("CREATE TABLE IF NOT EXISTS toka_security_meta (name TEXT PRIMARY KEY, version BIGINT NOT NULL)");
-                s.execute("INSERT INTO toka_security_meta (name, version) VALUES ('keys', 0) ON CONFLICT DO NOTHING");
-                s.execute("CREATE TABLE IF NOT EXISTS toka_revocations (seq BIGSERIAL PRIMARY KEY,"
-                        + " jti TEXT NOT NULL UNIQUE, until TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-                s.execute("CREATE TABLE IF NOT EXISTS toka_tokens (jti TEXT PRIMARY KEY, subject TEXT NOT NULL,"
-                        + " issuer TEXT, parent TEXT, expires_at TIMESTAMPTZ NOT NULL, shell_issuer BOOLEAN NOT NULL)");
-                s.execute("CREATE INDEX IF NOT EXISTS toka_tokens_parent ON toka_tokens (parent)");
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+            SchemaDdl.apply(c, LOCK_SCHEMA,
+                    "CREATE TABLE IF NOT EXISTS toka_signing_keys (kid TEXT PRIMARY KEY, secret BYTEA NOT NULL,"
+                    + " created_at TIMESTAMPTZ NOT NULL, retired_at TIMESTAMPTZ, valid_until TIMESTAMPTZ)",
+                    "CREATE TABLE IF NOT EXISTS toka_security_meta (name TEXT PRIMARY KEY, version BIGINT NOT NULL)",
+                    "INSERT INTO toka_security_meta (name, version) VALUES ('keys', 0) ON CONFLICT DO NOTHING",
+                    "CREATE TABLE IF NOT EXISTS toka_revocations (seq BIGSERIAL PRIMARY KEY,"
+                    + " jti TEXT NOT NULL UNIQUE, until TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                    "CREATE TABLE IF NOT EXISTS toka_tokens (jti TEXT PRIMARY KEY, subject TEXT NOT NULL,"
+                    + " issuer TEXT, parent TEXT, expires_at TIMESTAMPTZ NOT NULL, shell_issuer BOOLEAN NOT NULL)",
+                    "CREATE INDEX IF NOT EXISTS toka_tokens_parent ON toka_tokens (parent)");
             return null;
         }, "create the security tables");
     }

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -34,18 +33,9 @@ final class SharedTokens implements TokenKeeper {
 
     void create() throws SQLException {
         pool.run(c -> {
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                s.execute("SELECT pg_advisory_xact_lock(" + LOCK_SCHEMA + ")");
-                s.execute("CREATE TABLE IF NOT EXISTS toka_run_tokens (id TEXT PRIMARY KEY, sealed BYTEA NOT NULL,"
-                        + " kept_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+            SchemaDdl.apply(c, LOCK_SCHEMA,
+                    "CREATE TABLE IF NOT EXISTS toka_run_tokens (id TEXT PRIMARY KEY, sealed BYTEA NOT NULL,"
+                    + " kept_at TIMESTAMPTZ NOT NULL DEFAULT now())");
             return null;
         });
     }
