@@ -5,7 +5,7 @@
 # metaspace after a full GC, RSS, hello class loaders alive, registry entries, framework bundles, class loaders,
 # data/cache, deploy/, threads) every COUNT/20 swaps, the swap rate, and the goal lines:
 #   every swap done; no failed call; one hello bundle installed at the end (the last version, Active, nothing
-#   shadowed); one hello class loader alive after a full GC; the heap after GC back to its start level +- 10 %;
+#   shadowed); one hello class loader alive after a full GC; the heap after GC at most 10 % above its start level;
 #   metaspace flat (<= +2 % over the second half of the run: it grows while the JIT warms up, about 4 MiB over the
 #   first thousand swaps); deploy/, data/cache and the registry's live entries the same as
 #   after the first swap.

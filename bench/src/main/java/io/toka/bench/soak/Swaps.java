@@ -170,9 +170,11 @@ public final class Swaps {
                 "goal one, " + lastVersion + ", Active, nothing shadowed"));
         goals.add(goal(String.format(Locale.ROOT, "hello class loaders alive after a full GC: %d (start %d)",
                 end.helloLoaders(), start.helloLoaders()), end.helloLoaders() == 1, "goal 1"));
+        // a leak grows the heap; it may well end lower than it started (a 10,000-swap run dropped 25 % between swaps
+        // 3,500 and 4,000, when 21 of its 152 class loaders were collected, and stayed there)
         double heapPct = (end.heapMiB() - start.heapMiB()) / start.heapMiB() * 100;
         goals.add(goal(String.format(Locale.ROOT, "heap after GC: start %.1f MiB, end %.1f MiB (%+.1f %%)",
-                start.heapMiB(), end.heapMiB(), heapPct), Math.abs(heapPct) <= 10, "goal within 10 %"));
+                start.heapMiB(), end.heapMiB(), heapPct), heapPct <= 10, "goal at most +10 %"));
         // the metaspace grows while the JIT and the method handles of the load warm up (about 4 MiB over the first
         // thousand swaps, then nothing): a leak grows it by the same amount in each half of the run
         int mid = done / 2;
