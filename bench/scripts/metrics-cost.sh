@@ -23,9 +23,18 @@ $W -d40s >/dev/null   # warm-up (metrics on)
 for mode in off on on off off on on off; do
   if [ $mode = off ]; then sh "bundle:stop io.toka.metrics"; else sh "bundle:start io.toka.metrics"; fi
   sleep 2
+  # the toggle must have worked: /metrics answers 200 with the bundle started, 404 without it
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKA_TOKEN" http://127.0.0.1:28781/metrics)
+  if { [ $mode = on ] && [ "$code" != 200 ]; } || { [ $mode = off ] && [ "$code" = 200 ]; }; then
+    echo "metrics=$mode but /metrics answered $code: the bundle did not switch" >&2; $K/bin/stop; exit 1
+  fi
   c0=$(cpu); r=$($W -d15s | grep RESULT); c1=$(cpu)
   n=$(echo $r | awk '{print $2}'); s=$(echo $r | awk '{print $3}')
-  echo "metrics=$mode $r  req/s=$(awk -v n=$n -v s=$s 'BEGIN{printf "%.0f", n/s}')  cpu_us/call=$(awk -v c=$((c1-c0)) -v n=$n 'BEGIN{printf "%.1f", c*10000/n}')"
+  echo "metrics=$mode $r  req/s=$(awk -v n=$n -v s=$s 'BEGIN{printf "%.0f", n/s}')  cpu_us/call=$(awk -v c=$((c1-c0)) -v n=$n 'BEGIN{printf "%.1f", c*10000/n}')" | tee -a $D/rounds
 done
-curl -s -H "Authorization: Bearer $TOKA_TOKEN" http://127.0.0.1:28781/metrics | grep -E '^toka_tool_calls_total'
+# the means of the four rounds each way, and what metrics cost (goal: at most 5 % of the hot path)
+awk '{split($9,a,"="); split($10,b,"="); m=substr($1,9); r[m]+=a[2]; c[m]+=b[2]; k[m]++}
+  END{ron=r["on"]/k["on"]; roff=r["off"]/k["off"]; con=c["on"]/k["on"]; coff=c["off"]/k["off"];
+    printf "mean req/s: metrics off %.0f, on %.0f (%+.1f %%); CPU per call: off %.1f us, on %.1f us (%+.1f %%); goal cost <= 5 %%: %s\n",
+      roff, ron, (ron-roff)/roff*100, coff, con, (con-coff)/coff*100, ((roff-ron)/roff<=0.05 && (con-coff)/coff<=0.05)?"met":"NOT met"}' $D/rounds
 $K/bin/stop; sleep 3
