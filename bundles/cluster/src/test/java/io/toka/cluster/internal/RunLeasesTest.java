@@ -2,7 +2,6 @@ package io.toka.cluster.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import io.toka.orchestration.spi.LeaseLostException;
@@ -24,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -48,27 +46,7 @@ class RunLeasesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        String url = System.getenv("TOKA_PG_URL");
-        String problem = null;
-        if (url == null || url.isBlank()) {
-            problem = "TOKA_PG_URL is not set";
-        } else {
-            try (Connection conn = PostgresSource.create(url, System.getenv("TOKA_PG_USER"),
-                    System.getenv("TOKA_PG_PASSWORD")).getConnection(); Statement s = conn.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-                s.execute("CREATE SCHEMA " + SCHEMA);
-            } catch (Exception e) {
-                problem = "cannot connect to " + url + ": " + e.getMessage();
-            }
-        }
-        if (problem != null) {
-            if ("1".equals(System.getenv("TOKA_PG_REQUIRED"))) {
-                fail("PostgreSQL is required (TOKA_PG_REQUIRED=1) but not available: " + problem);
-            }
-            Assumptions.abort("PostgreSQL not available: " + problem);
-        }
-        ds = PostgresSource.create(url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA,
-                System.getenv("TOKA_PG_USER"), System.getenv("TOKA_PG_PASSWORD"));
+        ds = TestSchema.fresh(SCHEMA);
         a = node("a");
         b = node("b");
         c = node("c");
