@@ -46,12 +46,21 @@ public final class ClusterRuns {
 
         /** How often a node renews its leases and looks for expired ones: at most a third of the lifetime. */
         long leaseRenewMillis() default 2000;
+
+        /**
+         * Where a session's new agent run executes: {@code least-loaded} (the live node with the fewest runs; this
+         * node on a tie) or {@code local} (the session's node).
+         */
+        String agentPlacement() default "least-loaded";
     }
 
     private final PostgresRunLeases leases;
     private final SmallPool pool;
     private final java.util.UUID membership;
     private final Fabric fabric;
+    private final com.hazelcast.replicatedmap.ReplicatedMap<String, String> runNodes;
+    private final com.hazelcast.topic.ITopic<String> runsTopic;
+    private final UUID topicListener;
     private ServiceRegistration<?> tokensRegistration;
     private ServiceRegistration<?> leasesRegistration;
 
@@ -73,6 +82,24 @@ public final class ClusterRuns {
             pool.close();
             throw e;
         }
+        String placement = config.agentPlacement() == null ? "" : config.agentPlacement().trim();
+        if (!placement.equals("least-loaded") && !placement.equals("local")) {
+            pool.close();
+            throw new IllegalArgumentException("agentPlacement must be least-loaded or local, not '" + placement + "'");
+        }
+        this.runNodes = fabric.hazelcast().getReplicatedMap(HazelcastConfigs.RUN_NODES);
+        this.runsTopic = fabric.hazelcast().getTopic(HazelcastConfigs.RUNS_TOPIC);
+        String self = fabric.hazelcast().getCluster().getLocalMember().getUuid().toString();
+        runNodes.put(self, node);
+        // a wake-up only: the node reads what was handed to it from the table, so a message proves nothing
+        this.topicListener = runsTopic.addMessageListener(m -> {
+            if (node.equals(m.getMessageObject())) {
+                leases.handedOverHere();
+            }
+        });
+        if (placement.equals("least-loaded")) {
+            leases.placeWith(this::liveNodes, runsTopic::publish);
+        }
         this.membership = fabric.hazelcast().getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
@@ -80,6 +107,7 @@ public final class ClusterRuns {
 
             @Override
             public void memberRemoved(MembershipEvent e) {
+                runNodes.remove(e.getMember().getUuid().toString());
                 leases.memberLeft();
             }
         });
@@ -88,7 +116,20 @@ public final class ClusterRuns {
         tokensRegistration = context.registerService(TokenKeeper.class.getName(), tokens, props);
         leasesRegistration = context.registerService(RunLeases.class.getName(), leases, props);
         LOG.info("Agent runs are leased in PostgreSQL as node {}: lease {} ms, renewed every {} ms; their tokens are "
-                + "kept there, encrypted", node, config.leaseTtlMillis(), config.leaseRenewMillis());
+                + "kept there, encrypted; a session's new runs are placed {}", node, config.leaseTtlMillis(),
+                config.leaseRenewMillis(), placement.equals("local") ? "on its own node" : "on the least-loaded node");
+    }
+
+    /** The lease ids of the current members' nodes that published one. */
+    private java.util.Set<String> liveNodes() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (com.hazelcast.cluster.Member m : fabric.hazelcast().getCluster().getMembers()) {
+            String id = runNodes.get(m.getUuid().toString());
+            if (id != null) {
+                out.add(id);
+            }
+        }
+        return out;
     }
 
     @Deactivate
@@ -104,6 +145,8 @@ public final class ClusterRuns {
         }
         try {
             fabric.hazelcast().getCluster().removeMembershipListener(membership);
+            runsTopic.removeMessageListener(topicListener);
+            runNodes.remove(fabric.hazelcast().getCluster().getLocalMember().getUuid().toString());
         } catch (RuntimeException hazelcastStopping) {
             // the member is shutting down
         }

@@ -24,6 +24,10 @@ final class HazelcastConfigs {
     static final String CARDS = "toka.members";
     /** The topic that rings when the shared security state changed. */
     static final String SECURITY_TOPIC = "toka.security";
+    /** The replicated map: member id to the id its node's run leases carry. */
+    static final String RUN_NODES = "toka.run-nodes";
+    /** The topic that tells a node (by its lease id) that a run was handed to it. */
+    static final String RUNS_TOPIC = "toka.runs";
     /** Bucket4j's serializer type ids start here. */
     static final int BUCKET4J_TYPE_ID_BASE = 10_000;
     /** Member attribute: the member's name. */

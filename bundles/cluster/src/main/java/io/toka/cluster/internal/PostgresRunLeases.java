@@ -11,9 +11,15 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Leases on runs and sessions in PostgreSQL, the cluster's arbiter ({@code toka_run_leases}: key, owner, epoch,
@@ -28,6 +34,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       reads a journal that holds every step the old holder recorded, and the old holder records nothing after. A
  *       node paused while holding that lock has its transaction ended by PostgreSQL after the lease's lifetime
  *       ({@code idle_in_transaction_session_timeout}), its commit then fails and it does not act.</li>
+ *   <li>A hand-over ({@link #handOver}: placing a new run on the least-loaded node) gives the lease to another node
+ *       at the next epoch with {@code handed_from} set, until that node {@link #accept}s it; a node that never does
+ *       lets it expire, and it is claimed as any expired lease.</li>
  * </ul>
  */
 final class PostgresRunLeases implements RunLeases, AutoCloseable {
@@ -40,6 +49,12 @@ final class PostgresRunLeases implements RunLeases, AutoCloseable {
     private final Duration ttl;
     private final Duration renewEvery;
     private final List<Runnable> memberLeft = new CopyOnWriteArrayList<>();
+    private final List<Runnable> handedOver = new CopyOnWriteArrayList<>();
+    /** The lease ids of the live nodes (this one included), for placement; null: every run stays here. */
+    private volatile Supplier<Set<String>> liveNodes;
+    /** Tells a node that a lease was handed to it (a wake-up: it looks in the table). */
+    private volatile Consumer<String> ring = node -> {
+    };
 
     /**
      * @throws IllegalArgumentException if the renewal is not at most a third of the lifetime, or either is
@@ -66,7 +81,8 @@ final class PostgresRunLeases implements RunLeases, AutoCloseable {
                     "CREATE TABLE IF NOT EXISTS toka_run_leases (key TEXT PRIMARY KEY, owner TEXT NOT NULL,"
                     + " epoch BIGINT NOT NULL, expires_at TIMESTAMPTZ NOT NULL,"
                     + " taken_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())",
-                    "CREATE INDEX IF NOT EXISTS toka_run_leases_expiry ON toka_run_leases (expires_at)");
+                    "CREATE INDEX IF NOT EXISTS toka_run_leases_expiry ON toka_run_leases (expires_at)",
+                    "ALTER TABLE toka_run_leases ADD COLUMN IF NOT EXISTS handed_from TEXT");
             return null;
         });
     }
@@ -79,6 +95,134 @@ final class PostgresRunLeases implements RunLeases, AutoCloseable {
     @Override
     public void onMemberLeft(Runnable listener) {
         memberLeft.add(listener);
+    }
+
+    /**
+     * Turns placement on: new runs go to the live node with the fewest run leases.
+     *
+     * @param live the lease ids of the live nodes
+     * @param ring tells a node (by lease id) that a lease was handed to it
+     */
+    void placeWith(Supplier<Set<String>> live, Consumer<String> ring) {
+        this.liveNodes = live;
+        this.ring = ring;
+    }
+
+    /** Tells the listeners that a lease was handed to this node (from the cluster's topic). */
+    void handedOverHere() {
+        handedOver.forEach(Runnable::run);
+    }
+
+    @Override
+    public void onHandedOver(Runnable listener) {
+        handedOver.add(listener);
+    }
+
+    @Override
+    public String leastLoaded() {
+        Supplier<Set<String>> live = liveNodes;
+        if (live == null) {
+            return nodeId;
+        }
+        Set<String> nodes = live.get();
+        if (nodes.size() < 2 || !nodes.contains(nodeId)) {
+            return nodeId;
+        }
+        Map<String, Long> runs = sql("count the runs of each node", c -> {
+            Map<String, Long> out = new HashMap<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT owner, count(*) FROM toka_run_leases"
+                    + " WHERE left(key, 4) = 'run:' AND expires_at > clock_timestamp() GROUP BY owner")) {
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.put(r.getString(1), r.getLong(2));
+                    }
+                }
+            }
+            return out;
+        });
+        return pick(nodeId, nodes, runs);
+    }
+
+    /**
+     * The node with the fewest runs: this one if it is among them, else one of them at random (so that nodes placing
+     * at the same moment do not all pick the same one).
+     */
+    static String pick(String self, Set<String> nodes, Map<String, Long> runs) {
+        long least = Long.MAX_VALUE;
+        List<String> fewest = new ArrayList<>();
+        for (String n : nodes) {
+            long count = runs.getOrDefault(n, 0L);
+            if (count < least) {
+                least = count;
+                fewest.clear();
+            }
+            if (count == least) {
+                fewest.add(n);
+            }
+        }
+        if (fewest.isEmpty() || fewest.contains(self)) {
+            return self;
+        }
+        fewest.sort(null);
+        return fewest.get(ThreadLocalRandom.current().nextInt(fewest.size()));
+    }
+
+    @Override
+    public RunLease handOver(RunLease lease, String node) throws LeaseLostException {
+        if (node == null || node.isBlank() || node.equals(nodeId)) {
+            throw new IllegalArgumentException("a lease is handed over to another node, not to '" + node + "'");
+        }
+        Long epoch = sql("hand " + lease + " over to " + node, c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE toka_run_leases SET owner = ?, epoch = epoch + 1,"
+                    + " expires_at = clock_timestamp() + ?::interval, taken_at = clock_timestamp(), handed_from = ?"
+                    + " WHERE key = ? AND owner = ? AND epoch = ? RETURNING epoch")) {
+                p.setString(1, node);
+                p.setString(2, interval());
+                p.setString(3, nodeId);
+                p.setString(4, lease.key());
+                p.setString(5, nodeId);
+                p.setLong(6, lease.epoch());
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? r.getLong(1) : null;
+                }
+            }
+        });
+        if (epoch == null) {
+            throw new LeaseLostException("lease " + lease + " is no longer this node's: not handed over");
+        }
+        try {
+            ring.accept(node);
+        } catch (RuntimeException e) {
+            // the node finds it at its next look (every renewal period)
+        }
+        return new RunLease(lease.key(), node, epoch);
+    }
+
+    @Override
+    public List<Claimed> handedOver(String prefix) {
+        return sql("read the leases handed to this node", c -> {
+            List<Claimed> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT key, epoch, handed_from FROM toka_run_leases"
+                    + " WHERE owner = ? AND handed_from IS NOT NULL AND left(key, ?) = ? ORDER BY taken_at")) {
+                p.setString(1, nodeId);
+                p.setInt(2, prefix.length());
+                p.setString(3, prefix);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(new Claimed(new RunLease(r.getString(1), nodeId, r.getLong(2)), r.getString(3),
+                                null));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean accept(RunLease lease) {
+        return update("take up " + lease, "UPDATE toka_run_leases SET handed_from = NULL, expires_at ="
+                + " clock_timestamp() + '" + interval() + "'::interval WHERE key = ? AND owner = ? AND epoch = ?",
+                lease) == 1;
     }
 
     @Override
@@ -131,7 +275,7 @@ final class PostgresRunLeases implements RunLeases, AutoCloseable {
                     + " WHERE key = ?) INSERT INTO toka_run_leases AS l (key, owner, epoch, expires_at)"
                     + " VALUES (?, ?, 1, clock_timestamp() + ?::interval) ON CONFLICT (key) DO UPDATE"
                     + " SET owner = EXCLUDED.owner, epoch = l.epoch + 1, expires_at = EXCLUDED.expires_at,"
-                    + " taken_at = clock_timestamp() WHERE l.expires_at < clock_timestamp()"
+                    + " taken_at = clock_timestamp(), handed_from = NULL WHERE l.expires_at < clock_timestamp()"
                     + " RETURNING l.epoch, (SELECT owner FROM old), (SELECT expires_at FROM old)")) {
                 p.setString(1, key);
                 p.setString(2, key);
@@ -260,7 +404,7 @@ final class PostgresRunLeases implements RunLeases, AutoCloseable {
         return sql(what, c -> {
             try (PreparedStatement p = c.prepareStatement(sql)) {
                 p.setString(1, lease.key());
-                p.setString(2, lease.owner());
+                p.setString(2, nodeId); // this node's leases only, whatever the lease object says
                 p.setLong(3, lease.epoch());
                 return p.executeUpdate();
             }

@@ -210,6 +210,97 @@ class RunLeasesTest {
         assertThat(b.holder(key)).contains("b");
     }
 
+    // ---------------------------------------------------------------- placement
+
+    @Test
+    void aHandedLeaseIsTheOtherNodesAtTheNextEpochAndTheGiverCannotActOnItAgain() throws Exception {
+        String key = run();
+        RunLease mine = a.acquire(key);
+        List<String> rung = new ArrayList<>();
+        a.placeWith(() -> java.util.Set.of("a", "b"), rung::add);
+        RunLease theirs = a.handOver(mine, "b");
+        assertThat(theirs).isEqualTo(new RunLease(key, "b", 2));
+        assertThat(rung).containsExactly("b");
+        // the giver's epoch is stale for everything
+        AtomicInteger acted = new AtomicInteger();
+        assertThatThrownBy(() -> a.fenced(mine, acted::incrementAndGet)).isInstanceOf(LeaseLostException.class);
+        assertThat(a.renew(mine)).isFalse();
+        assertThatThrownBy(() -> a.handOver(mine, "c")).isInstanceOf(LeaseLostException.class);
+        assertThat(acted).hasValue(0);
+        // only b sees it handed, with its giver, until b takes it up; nobody can claim it meanwhile
+        assertThat(a.handedOver("run:")).extracting(h -> h.lease().key()).doesNotContain(key);
+        assertThat(c.handedOver("run:")).extracting(h -> h.lease().key()).doesNotContain(key);
+        RunLeases.Claimed handed = b.handedOver("run:").stream().filter(h -> h.lease().key().equals(key))
+                .findFirst().orElseThrow();
+        assertThat(handed.lease()).isEqualTo(theirs);
+        assertThat(handed.previousOwner()).isEqualTo("a");
+        assertThat(c.claim(key)).isEmpty();
+        assertThat(c.accept(theirs)).as("a lease handed to b is not c's to take up").isFalse();
+        assertThat(b.accept(theirs)).isTrue();
+        assertThat(b.handedOver("run:")).extracting(h -> h.lease().key()).doesNotContain(key);
+        assertThat(b.fenced(theirs, () -> "b records")).isEqualTo("b records");
+        assertThat(b.renew(theirs)).isTrue();
+        b.release(theirs);
+        assertThatThrownBy(() -> a.handOver(new RunLease(run(), "a", 1), "b")).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> a.handOver(a.acquire(run()), "a")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aHandedLeaseNobodyTakesUpExpiresAndIsClaimedAsAnyOther() throws Exception {
+        String key = run();
+        RunLease theirs = a.handOver(a.acquire(key), "b");
+        awaitExpiry(key);
+        RunLeases.Claimed claimed = a.claim(key).orElseThrow();
+        assertThat(claimed.lease()).isEqualTo(new RunLease(key, "a", 3));
+        assertThat(claimed.previousOwner()).isEqualTo("b");
+        assertThat(b.handedOver("run:")).extracting(h -> h.lease().key()).doesNotContain(key);
+        assertThat(b.accept(theirs)).as("too late: the lease was claimed").isFalse();
+        a.release(claimed.lease());
+    }
+
+    @Test
+    void theLeastLoadedNodeIsTheOneWithFewestLiveRunLeasesThisNodeOnATie() throws Exception {
+        // the pure choice
+        assertThat(PostgresRunLeases.pick("a", java.util.Set.of("a", "b", "c"), java.util.Map.of())).isEqualTo("a");
+        assertThat(PostgresRunLeases.pick("a", java.util.Set.of("a", "b", "c"), java.util.Map.of("a", 2L, "b", 1L)))
+                .isEqualTo("c");
+        assertThat(PostgresRunLeases.pick("a", java.util.Set.of("a", "b", "c"),
+                java.util.Map.of("a", 2L, "b", 1L, "c", 1L))).isIn("b", "c");
+        assertThat(PostgresRunLeases.pick("a", java.util.Set.of("a", "b"), java.util.Map.of("a", 1L, "b", 1L)))
+                .isEqualTo("a");
+        // from the table: live run leases count, sessions and expired ones do not; dead nodes are not candidates
+        try (Connection conn = ds.getConnection(); Statement s = conn.createStatement()) {
+            s.execute("DELETE FROM toka_run_leases");
+        }
+        PostgresRunLeases x = node("x");
+        PostgresRunLeases y = node("y");
+        PostgresRunLeases z = node("z");
+        java.util.Set<String> live = new java.util.HashSet<>(java.util.Set.of("x", "y"));
+        x.placeWith(() -> live, n -> {
+        });
+        assertThat(x.leastLoaded()).isEqualTo("x");
+        RunLease x1 = x.acquire(run());
+        y.acquire("session:" + UUID.randomUUID());
+        assertThat(x.leastLoaded()).isEqualTo("y");
+        RunLease y1 = y.acquire(run());
+        assertThat(x.leastLoaded()).isEqualTo("x");
+        y.acquire(run());
+        z.acquire(run());
+        assertThat(x.leastLoaded()).as("z holds fewer, but is not live").isEqualTo("x");
+        live.add("z");
+        z.expire(z.acquire(run()));
+        assertThat(x.leastLoaded()).as("z: one live run, x one, tie goes to x").isEqualTo("x");
+        x.acquire(run());
+        assertThat(x.leastLoaded()).isEqualTo("z");
+        // without placement (agentPlacement = local) or alone: always this node
+        assertThat(y.leastLoaded()).isEqualTo("y");
+        x.placeWith(() -> java.util.Set.of("x"), n -> {
+        });
+        assertThat(x.leastLoaded()).isEqualTo("x");
+        x.release(x1);
+        y.release(y1);
+    }
+
     @Test
     void expiredListsOnlyItsPrefixAndBadKeysAndSettingsAreRefused() throws Exception {
         String session = "session:" + UUID.randomUUID();

@@ -82,4 +82,52 @@ public interface RunLeases {
     /** Calls the listener when a node leaves the cluster (to look for its leases early); nothing on one node. */
     default void onMemberLeft(Runnable listener) {
     }
+
+    /**
+     * Where a new run should execute: the live node with the fewest unexpired run leases, this node when it is among
+     * them (or when placement is off, or on one node).
+     *
+     * @return a node id, as leases name their owner
+     * @since 1.1
+     */
+    default String leastLoaded() {
+        return nodeId();
+    }
+
+    /**
+     * Hands a lease this node holds to another node, at the next epoch, marked as handed over (see
+     * {@link #handedOver}); its expiry starts again, so the node has a lease's lifetime to take it up, after which any
+     * node may claim it as an expired one. The node is told at once where the cluster can tell it.
+     *
+     * @return the lease as the other node holds it
+     * @throws LeaseLostException if this node no longer holds the lease at its epoch
+     * @throws UnsupportedOperationException where leases are not shared
+     * @since 1.1
+     */
+    default RunLease handOver(RunLease lease, String node) throws LeaseLostException {
+        throw new UnsupportedOperationException("leases are not shared here: nothing is handed over");
+    }
+
+    /**
+     * @return the leases with the key prefix that other nodes handed to this node and that it has not taken up yet
+     *     ({@link #accept}); each names the node that handed it over as its previous owner, without an expiry
+     * @since 1.1
+     */
+    default List<Claimed> handedOver(String prefix) {
+        return List.of();
+    }
+
+    /**
+     * Takes up a lease handed to this node: it is an ordinary held lease from now on.
+     *
+     * @return whether it was still this node's at its epoch
+     * @since 1.1
+     */
+    default boolean accept(RunLease lease) {
+        return false;
+    }
+
+    /** Calls the listener when another node hands a lease to this one; nothing on one node. @since 1.1 */
+    default void onHandedOver(Runnable listener) {
+    }
 }

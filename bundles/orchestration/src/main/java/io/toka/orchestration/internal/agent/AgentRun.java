@@ -254,8 +254,8 @@ final class AgentRun implements Runnable {
                 paused = true;
             } else if (p instanceof RunEvents.Continued) {
                 paused = false;
-            } else if (p instanceof RunEvents.Recovered) {
-                // an earlier resume: nothing to rebuild
+            } else if (p instanceof RunEvents.Recovered || p instanceof Placement.Placed) {
+                // an earlier resume, or the hand-over to the node that runs it: nothing to rebuild
             } else if (p instanceof RunEvents.RunEvent r && current != null) {
                 current.apply(r, e.event());
             }
@@ -865,6 +865,21 @@ final class AgentRun implements Runnable {
     /** The run was taken over from another node: says so when it resumes. */
     void takenOver(String how) {
         this.takenOver = how;
+    }
+
+    /**
+     * After {@link #replay}: the run was placed on this node by another and has done nothing yet, so it starts from
+     * the beginning, as a new run, not as a resumed one.
+     */
+    void placedHere(String how) {
+        recovery = null;
+        lock.lock();
+        try {
+            resumedAt = null;
+            message = how;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

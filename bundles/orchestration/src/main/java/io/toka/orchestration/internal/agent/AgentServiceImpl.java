@@ -150,6 +150,7 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
     /** The leases this node holds on its runs (and sessions); on one node, every lease is its own. */
     final HeldLeases held;
     private final Takeover takeover;
+    final Placement placement = new Placement(this);
     final EventStore store;
     private volatile RunJournal.Hooks hooks;
     private volatile boolean stopping;
@@ -678,7 +679,42 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
         if (current != null && session != null && session.equals(current.session)) {
             return current.status();
         }
+        if (session != null && placement.active()) {
+            // or its run of this session on another node (placed there, or ended while no node held the session)
+            Optional<AgentStatus> there = placement.fromLog(name, session);
+            if (there.isPresent()) {
+                return there.get();
+            }
+            caller.authorize("agent.run:" + name, List.of(AgentPermissions.RUN));
+            AgentConfig config = catalog.get(name)
+                    .orElseThrow(() -> new IllegalArgumentException("unknown agent '" + name + "'"));
+            AgentStatus placed = placement.place(config, caller, session);
+            if (placed != null) {
+                return placed;
+            }
+        }
         return run(name, caller, session).status();
+    }
+
+    @Override
+    public AgentStatus awaitInSession(AgentStatus run, String session, Duration timeout) throws InterruptedException {
+        AgentRun here = runs.get(run.agent());
+        if (here != null && here.runId.equals(run.runId())) {
+            return here.await(timeout);
+        }
+        if (placement.active() && session != null && run.runId() != null) {
+            return placement.await(run, session, timeout);
+        }
+        return await(run.agent(), timeout);
+    }
+
+    /**
+     * Prepares a run of the session to be handed to another node: its token, its lease and its start are recorded as
+     * for a run here, but it is not executed here, nor shown as this node's.
+     */
+    AgentRun prepareElsewhere(AgentConfig config, SecurityContext caller, String session) {
+        return prepare(config, UUID.randomUUID().toString(), caller.subject(),
+                () -> delegation.token(config, caller, true), null, session);
     }
 
     @Override
@@ -707,8 +743,8 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
     }
 
     @Override
-    public void takeOverRunsOf(String session, Duration wait) throws InterruptedException {
-        takeover.runsOf(session, wait);
+    public void takeOverRunsOf(String session, String from, Duration wait) throws InterruptedException {
+        takeover.runsOf(session, from, wait);
     }
 
     boolean stopping() {

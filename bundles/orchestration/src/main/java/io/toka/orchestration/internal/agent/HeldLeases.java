@@ -77,6 +77,23 @@ public final class HeldLeases {
         }
     }
 
+    /**
+     * Takes up a lease another node handed to this one (a run placed here): held and renewed from now on.
+     *
+     * @return the lease, or empty if it is no longer this node's
+     */
+    public Optional<Claim> takeUp(RunLeases.Claimed handed) {
+        try {
+            if (!leases.accept(handed.lease())) {
+                return Optional.empty();
+            }
+            return Optional.of(new Claim(hold(handed.lease(), null), handed));
+        } catch (RuntimeException e) {
+            LOG.info("Could not take up {} now: {}", handed.lease(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /** A claimed lease and what it was before. */
     public record Claim(Guard guard, RunLeases.Claimed claimed) {
     }
@@ -173,6 +190,22 @@ public final class HeldLeases {
                     LOG.warn("Could not give up the lease {} (it expires): {}", lease, e.getMessage());
                 }
             }
+        }
+
+        /**
+         * Hands the lease to another node, which executes the run from now on: this node forgets it (without acting
+         * for it again) and the other node renews it once it takes it up.
+         *
+         * @throws LeaseLostException if this node no longer held it
+         */
+        public RunLease handOver(String node) throws LeaseLostException {
+            if (lost) {
+                throw new LeaseLostException("this node no longer holds the lease " + lease);
+            }
+            RunLease theirs = leases.handOver(lease, node);
+            lost = true; // nothing more is recorded or acted on here
+            held.remove(lease.key(), this);
+            return theirs;
         }
 
         /** Forgets the lease here without touching the store (a claim that is not used further). */

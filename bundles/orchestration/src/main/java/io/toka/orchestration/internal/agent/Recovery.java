@@ -134,6 +134,9 @@ final class Recovery {
             Instant last = j.entries().isEmpty() ? j.startedEvent().timestamp()
                     : j.entries().get(j.entries().size() - 1).event().timestamp();
             r.replay(j.entries(), last);
+            if (claim != null && Placement.freshlyPlaced(j)) {
+                r.placedHere("placed here by node " + Placement.placedBy(j));
+            }
             AgentRun previous = agents.runs.get(config.name());
             if (previous != null && !previous.isFinished()) {
                 LOG.warn("Agent {} already runs ({}); its unfinished run {} is not resumed{}", config.name(),

@@ -25,6 +25,7 @@ import java.util.Optional;
  * agent.run.task_ended       a task's outcome
  * agent.run.paused/continued pause and resume by an operator
  * agent.run.recovered        the run was rebuilt after a restart, and what it does about calls in flight
+ * agent.run.placed           the session's node handed the new run to the least-loaded node (a cluster)
  * agent.run.ended            the run's end
  * </pre>
  */
@@ -192,6 +193,7 @@ final class RunEvents {
             Map.entry("agent.run.paused", Paused.class),
             Map.entry("agent.run.continued", Continued.class),
             Map.entry("agent.run.recovered", Recovered.class),
+            Map.entry("agent.run.placed", Placement.Placed.class),
             Map.entry("agent.run.ended", Ended.class));
 
     /**

@@ -16,6 +16,15 @@ public interface SessionRuns {
      */
     AgentStatus runInSession(String name, SecurityContext caller, String session);
 
+    /**
+     * Waits up to the timeout for the session's run of an agent to end: a run here, or one placed on (or taken over
+     * by) another node, followed through the shared log.
+     *
+     * @param run the run's status as {@link #runInSession} (or the last wait) gave it
+     * @return its status at the end of the wait
+     */
+    AgentStatus awaitInSession(AgentStatus run, String session, Duration timeout) throws InterruptedException;
+
     /** Waits until the runs that had not ended before a restart are rebuilt (at once when there was nothing to do). */
     boolean awaitRecovered(Duration timeout) throws InterruptedException;
 
@@ -33,7 +42,10 @@ public interface SessionRuns {
 
     /**
      * After this node claimed a session's lease: claims the leases of the session's unfinished runs and resumes them
-     * here (waiting up to {@code wait} for leases that have not expired yet), so that the session finds them.
+     * here (waiting up to {@code wait} for leases that have not expired yet), so that the session finds them; runs
+     * placed on a third node stay there.
+     *
+     * @param from the node that held the session before
      */
-    void takeOverRunsOf(String session, Duration wait) throws InterruptedException;
+    void takeOverRunsOf(String session, String from, Duration wait) throws InterruptedException;
 }

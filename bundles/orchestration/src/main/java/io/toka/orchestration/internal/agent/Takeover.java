@@ -60,6 +60,7 @@ final class Takeover {
         long every = agents.held.leases().renewEvery().toMillis();
         timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
         agents.held.leases().onMemberLeft(this::soon);
+        agents.held.leases().onHandedOver(this::soon);
     }
 
     void stop() {
@@ -69,7 +70,7 @@ final class Takeover {
         }
     }
 
-    /** Looks for expired leases now (a member left). */
+    /** Looks for expired leases and runs handed to this node now (a member left, or a run was placed here). */
     void soon() {
         ScheduledExecutorService t = timer;
         if (t != null && queued.compareAndSet(false, true)) {
@@ -80,10 +81,15 @@ final class Takeover {
         }
     }
 
-    /** Claims the expired leases of runs and resumes those runs here. */
+    /** Takes up the runs placed here, then claims the expired leases of runs and resumes those runs here. */
     synchronized void tick() {
         if (agents.stopping()) {
             return;
+        }
+        try {
+            agents.placement.takeUp();
+        } catch (RuntimeException e) {
+            LOG.warn("Taking up the runs placed on this node failed: {}", e.toString());
         }
         try {
             RunLeases leases = agents.held.leases();
@@ -117,9 +123,12 @@ final class Takeover {
 
     /**
      * Claims the session's unfinished runs and resumes them here, waiting up to {@code wait} for leases that have not
-     * expired yet (they were renewed with the session's, so they expire about when it did).
+     * expired yet (they were renewed with the session's, so they expire about when it did). Runs that the session's
+     * previous node placed on another node stay there while that node holds them: the session follows them.
+     *
+     * @param from the node that held the session before
      */
-    void runsOf(String session, Duration wait) throws InterruptedException {
+    void runsOf(String session, String from, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (!agents.stopping()) {
             List<RunLog.Journal> pending = new ArrayList<>();
@@ -130,6 +139,9 @@ final class Takeover {
                 AgentRun here = agents.runs.get(j.started().agent());
                 if (here != null && here.runId.equals(j.run()) && !here.isFinished()) {
                     continue; // already resumed here
+                }
+                if (placedElsewhere(j, from)) {
+                    continue;
                 }
                 pending.add(j);
             }
@@ -159,6 +171,20 @@ final class Takeover {
             }
             Thread.sleep(Math.max(50, agents.held.leases().renewEvery().toMillis() / 4));
         }
+    }
+
+    /**
+     * Whether the run executes on a third node (placed there): its lease is held by neither this node nor the
+     * session's previous one. If that node dies, its lease expires and this node, now the session's, claims it.
+     */
+    private boolean placedElsewhere(RunLog.Journal j, String from) {
+        Optional<String> holder;
+        try {
+            holder = agents.held.leases().holder("run:" + j.run());
+        } catch (RuntimeException e) {
+            return false;
+        }
+        return holder.isPresent() && !holder.get().equals(from) && !holder.get().equals(agents.held.leases().nodeId());
     }
 
     /** The run's lease, claimed, unless the run belongs to a session another node holds (that node resumes it). */

@@ -52,6 +52,8 @@ final class Session implements Runnable {
     private final Runnable onEnd;
     /** Agent name → its final status in this session (a run, or a "not run" record). */
     private final Map<String, AgentStatus> results = new ConcurrentHashMap<>();
+    /** Agent name → its run's latest status while the session waits for it (here, or on another node). */
+    private final Map<String, AgentStatus> running = new ConcurrentHashMap<>();
 
     private volatile String phase = "INITIALIZING";
     private volatile Thread thread;
@@ -213,7 +215,8 @@ final class Session implements Runnable {
         try {
             s = runs != null ? runs.runInSession(name, caller, id) : agents.run(name, caller);
             while (s.finishedAt() == null) {
-                s = agents.await(name, AWAIT_SLICE);
+                running.put(name, s);
+                s = runs != null ? runs.awaitInSession(s, id, AWAIT_SLICE) : agents.await(name, AWAIT_SLICE);
             }
         } catch (IllegalArgumentException | IllegalStateException e) {
             s = notRun(name, "not run: " + e.getMessage());
@@ -224,6 +227,7 @@ final class Session implements Runnable {
             journal.commit(SessionJournal.AgentDone.of(id, s));
         }
         results.put(name, s);
+        running.remove(name);
         return s;
     }
 
@@ -308,7 +312,9 @@ final class Session implements Runnable {
         for (String n : all) {
             AgentStatus s = results.get(n);
             if (s == null) {
-                s = agents.status(n).filter(x -> !x.startedAt().isBefore(startedAt)).orElse(null);
+                AgentStatus waitedFor = running.get(n);
+                s = agents.status(n).filter(x -> waitedFor == null ? !x.startedAt().isBefore(startedAt)
+                        : x.runId().equals(waitedFor.runId())).orElse(waitedFor);
             }
             if (s != null) {
                 summary.add(s);

@@ -399,7 +399,7 @@ public final class SessionServiceImpl implements SessionService {
                 try {
                     journal.post(new TakenOver(id, c.previousOwner(), leases.nodeId(), c.lease().epoch(), delay));
                     // its runs come here too, before it looks for them (else it would start them again)
-                    runs.takeOverRunsOf(id, leases.ttl().multipliedBy(2));
+                    runs.takeOverRunsOf(id, c.previousOwner(), leases.ttl().multipliedBy(2));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
