@@ -41,7 +41,8 @@ import org.junit.runners.MethodSorters;
  * {@code TOKA_PG_USER}, {@code TOKA_PG_PASSWORD}; skipped without one unless {@code TOKA_PG_REQUIRED=1}, then it
  * fails), in a schema of their own, configured as {@code ./toka-start --nodes 3} configures them: membership, a token
  * minted on one node used on another, revocation on one refused by another within 1 s (p50 and p99 printed), a
- * rotation used by all, one rate-limit budget across nodes, and a tool deployed on one node only. Then, last (the
+ * rotation used by all, one rate-limit budget across nodes, a tool deployed on one node only, and a session's three
+ * parallel agents placed one per node (the least-loaded members). Then, last (the
  * methods run in name order, and these take nodes away): a node killed with -9 in the middle of a session, whose
  * session and run another node takes over within 15 s, and a node paused with SIGSTOP whose run another node takes
  * over, which gives the run up when it is resumed with SIGCONT. The agents ask a scripted model outside Toka
@@ -310,6 +311,71 @@ public class ClusterIT {
     // ---------------------------------------------------------------- helpers
 
     // ---------------------------------------------------------------- work that survives a node (run last)
+
+    @Test
+    public void aSessionsParallelAgentsArePlacedOnTheLeastLoadedNodes() throws Exception {
+        List<String> names = List.of("pl-one", "pl-two", "pl-three");
+        for (int i = 1; i <= NODES; i++) {
+            awaitAgents(i);
+            for (String n : names) {
+                define(i, agentYaml(n, "medium", List.of("filesystem:read"), "Say that you are done"));
+            }
+        }
+        CountDownLatch release = new CountDownLatch(1);
+        for (String n : names) {
+            model.agent(n, ask -> ModelOnTheSide.Reply.heldThen(release,
+                    ModelOnTheSide.Reply.verdict("success", n + " done")));
+        }
+        HttpResponse<String> started = send(1, "POST", "/api/v1/sessions", admin(1),
+                "{\"agents\":[\"pl-one\",\"pl-two\",\"pl-three\"]}");
+        assertEquals(started.body(), 201, started.statusCode());
+        String session = JSON.readTree(started.body()).get("id").asText();
+        for (String n : names) {
+            assertTrue(n + " asked the model", model.awaitHold(n, 120));
+        }
+        // all three run at once: the first where the session is (a tie), the others each on a node with fewer runs
+        List<JsonNode> placed = events(1, "kind=agent.run.placed").stream()
+                .filter(e -> e.get("payload").get("session").asText().equals(session)).toList();
+        assertEquals(placed.toString(), 2, placed.size());
+        java.util.Set<String> targets = new java.util.TreeSet<>();
+        for (JsonNode e : placed) {
+            assertTrue(e.toString(), e.get("payload").get("from").asText().startsWith("node-1/"));
+            targets.add(e.get("payload").get("to").asText().replaceAll("/.*", ""));
+        }
+        assertEquals(placed.toString(), java.util.Set.of("node-2", "node-3"), targets);
+        Map<String, Integer> where = new java.util.TreeMap<>();
+        for (String n : names) {
+            for (int i = 1; i <= NODES; i++) {
+                JsonNode st = JSON.readTree(send(i, "GET", "/api/v1/agents/" + n, admin(i), null).body())
+                        .path("status");
+                if (st.isObject() && !st.path("finishedAt").isTextual()) {
+                    assertTrue(n + " runs on two nodes: " + where, where.put(n, i) == null);
+                }
+            }
+        }
+        System.out.println("ClusterIT: a session of three parallel agents on node-1 runs them on nodes " + where);
+        assertEquals(where.toString(), java.util.Set.of(1, 2, 3), new java.util.HashSet<>(where.values()));
+
+        release.countDown();
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            HttpResponse<String> r = send(1, "GET", "/api/v1/sessions/" + session, admin(1), null);
+            return r.statusCode() == 200 && JSON.readTree(r.body()).get("finishedAt").isTextual();
+        });
+        JsonNode s = JSON.readTree(send(1, "GET", "/api/v1/sessions/" + session, admin(1), null).body());
+        assertEquals(s.toString(), "COMPLETED", s.get("phase").asText());
+        List<String> verdicts = new ArrayList<>();
+        s.get("summary").forEach(a -> verdicts.add(a.get("agent").asText() + "=" + a.get("verdict").asText()));
+        verdicts.sort(null);
+        assertEquals(s.toString(), List.of("pl-one=success", "pl-three=success", "pl-two=success"), verdicts);
+        for (String n : names) {
+            // each ran once, where it was placed, and ended once
+            assertEquals(n, 1, events(1, "kind=agent.run.started&agent=" + n).size());
+            assertEquals(n, 1, events(1, "kind=agent.run.ended&agent=" + n).size());
+            JsonNode st = JSON.readTree(send(where.get(n), "GET", "/api/v1/agents/" + n, admin(where.get(n)), null)
+                    .body()).get("status");
+            assertEquals(st.toString(), "COMPLETED", st.get("state").asText());
+        }
+    }
 
     @Test
     public void thenAKill9OfTheNodeRunningASessionIsTakenOverWithin15SecondsAndNoFinishedCallRepeats()

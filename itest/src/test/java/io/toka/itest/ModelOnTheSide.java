@@ -35,13 +35,22 @@ final class ModelOnTheSide implements AutoCloseable {
     private static final Pattern AGENT = Pattern.compile("You are ([a-z0-9-]+), an agent");
 
     /** One answer: text, tool calls, or a hold. */
-    record Reply(String text, List<Map<String, Object>> toolCalls, CountDownLatch hold) {
+    record Reply(String text, List<Map<String, Object>> toolCalls, CountDownLatch hold, Reply then) {
+        Reply(String text, List<Map<String, Object>> toolCalls, CountDownLatch hold) {
+            this(text, toolCalls, hold, null);
+        }
+
         static Reply text(String text) {
             return new Reply(text, List.of(), null);
         }
 
         static Reply tool(String name, Map<String, Object> arguments) {
             return new Reply(null, List.of(Map.of("name", name, "arguments", arguments)), null);
+        }
+
+        /** Answers {@code then} once the latch opens. */
+        static Reply heldThen(CountDownLatch release, Reply then) {
+            return new Reply(null, List.of(), release, then);
         }
 
         static Reply verdict(String verdict, String summary) {
@@ -150,7 +159,7 @@ final class ModelOnTheSide implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                reply = Reply.verdict("failure", "released a held reply");
+                reply = reply.then() != null ? reply.then() : Reply.verdict("failure", "released a held reply");
             }
             ObjectNode message = JSON.createObjectNode().put("role", "assistant");
             if (reply.text() != null) {
