@@ -63,8 +63,17 @@ class MembershipTest {
 
     @Test
     void oneSubjectHasOneBudgetAcrossMembers() {
-        SharedRateBuckets onA = new HazelcastRateBuckets(a.hazelcast().getMap(HazelcastConfigs.BUCKETS));
-        SharedRateBuckets onB = new HazelcastRateBuckets(b.hazelcast().getMap(HazelcastConfigs.BUCKETS));
+        HazelcastRateBuckets onA = new HazelcastRateBuckets(a.hazelcast());
+        HazelcastRateBuckets onB = new HazelcastRateBuckets(b.hazelcast());
+        try {
+            oneBudget(onA, onB);
+        } finally {
+            onA.deactivate();
+            onB.deactivate();
+        }
+    }
+
+    private static void oneBudget(SharedRateBuckets onA, SharedRateBuckets onB) {
         int allowed = 0;
         for (int i = 0; i < 10; i++) {
             SharedRateBuckets node = i % 2 == 0 ? onA : onB;
