@@ -82,6 +82,18 @@ public final class EventStoreService implements EventStore {
                 type = AttributeType.PASSWORD)
         String postgresqlPassword() default "";
 
+        @AttributeDefinition(name = "PostgreSQL commit", description = "How appends to PostgreSQL become durable;"
+                + " an append is acknowledged only once durable in both. ordered-fsync (the default): each commit"
+                + " flushes the WAL while holding the lock that orders the writers of all nodes, so nothing visible"
+                + " can be lost, but the nodes' flushes queue up one behind the other. overlapped: the ordered"
+                + " commit does not wait for the flush and a small synchronous transaction outside the lock flushes"
+                + " after it, so the nodes' flushes overlap; if PostgreSQL crashes between the two, events that"
+                + " readers may have seen (never acknowledged ones) are lost and their sequence numbers may be"
+                + " reused.", options = {
+                    @Option(label = "Ordered fsync", value = "ordered-fsync"),
+                    @Option(label = "Overlapped", value = "overlapped")})
+        String postgresqlCommit() default "ordered-fsync";
+
         @AttributeDefinition(name = "Keep days", description = "Delete events older than this many days;"
                 + " 0 keeps them regardless of age.", min = "0")
         int retentionMaxAgeDays() default 30;
@@ -96,15 +108,15 @@ public final class EventStoreService implements EventStore {
 
     /** Which database to use; equal targets need no reopening. */
     record Target(String type, Path sqlitePath, String postgresqlUrl, String postgresqlUser,
-            String postgresqlPassword) {
+            String postgresqlPassword, PostgresEventStore.Commit postgresqlCommit) {
 
         static Target from(Config c) {
             String type = c.type() == null ? "" : c.type().strip().toLowerCase(Locale.ROOT);
             switch (type) {
                 case "memory":
-                    return new Target(type, null, null, null, null);
+                    return new Target(type, null, null, null, null, null);
                 case "sqlite":
-                    return new Target(type, sqlitePath(c.sqlitePath()), null, null, null);
+                    return new Target(type, sqlitePath(c.sqlitePath()), null, null, null, null);
                 case "postgresql": {
                     String url = c.postgresqlUrl() == null ? "" : c.postgresqlUrl().strip();
                     if (url.isEmpty()) {
@@ -114,7 +126,8 @@ public final class EventStoreService implements EventStore {
                         throw new IllegalArgumentException("postgresqlUrl must be a URL such as"
                                 + " jdbc:postgresql://host:5432/toka, not '" + PostgresEventStore.redact(url) + "'");
                     }
-                    return new Target(type, null, url, c.postgresqlUser(), c.postgresqlPassword());
+                    return new Target(type, null, url, c.postgresqlUser(), c.postgresqlPassword(),
+                            PostgresEventStore.Commit.parse(c.postgresqlCommit()));
                 }
                 default:
                     throw new IllegalArgumentException("type must be sqlite, postgresql or memory, not '" + c.type()
@@ -137,7 +150,8 @@ public final class EventStoreService implements EventStore {
         String describe() {
             return switch (type) {
                 case "sqlite" -> "sqlite at " + sqlitePath;
-                case "postgresql" -> "postgresql at " + PostgresEventStore.redact(postgresqlUrl);
+                case "postgresql" -> "postgresql at " + PostgresEventStore.redact(postgresqlUrl) + " (commit "
+                        + postgresqlCommit.configName() + ")";
                 default -> type;
             };
         }
@@ -357,7 +371,7 @@ public final class EventStoreService implements EventStore {
                     throw new EventStoreException("postgresqlUrl '" + PostgresEventStore.redact(t.postgresqlUrl())
                             + "' is not a valid PostgreSQL JDBC URL");
                 }
-                return PostgresEventStore.open(ds, t.postgresqlUrl());
+                return PostgresEventStore.open(ds, t.postgresqlUrl(), t.postgresqlCommit());
             }
             default:
                 throw new IllegalArgumentException("unknown event store type " + t.type());

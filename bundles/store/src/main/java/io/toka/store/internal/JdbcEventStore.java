@@ -34,13 +34,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>Schema</h2>
  * Table {@code schema_version} lists the applied versions; {@link #start()} applies the missing ones in one
- * transaction and refuses a database newer than this code. Version 1 is the {@code events} table and its indexes.
+ * transaction and refuses a database newer than this code. Version 1 is the {@code events} table and its indexes;
+ * a database may add later versions of its own ({@link #latestSchema()}).
  *
  * <p>Reads use a small pool of separate connections and never wait for the writer.
  */
 public abstract class JdbcEventStore implements CloseableEventStore {
 
-    /** The schema version this code writes. */
+    /** The schema version of the tables every SQL store has (the {@code events} table and its indexes). */
     public static final int LATEST_SCHEMA = 1;
 
     /** Batches written in one group transaction at most. */
@@ -95,7 +96,12 @@ public abstract class JdbcEventStore implements CloseableEventStore {
     /** Starts a write transaction on the writer connection (and takes whatever lock orders writers). */
     protected abstract void begin(Connection c) throws SQLException;
 
-    /** Commits the write transaction durably. */
+    /**
+     * Commits the write transaction durably: when it returns, what the transaction wrote survives a crash of the
+     * database.
+     *
+     * @throws UnconfirmedCommitException if the transaction committed but its durability could not be confirmed
+     */
     protected abstract void commit(Connection c) throws SQLException;
 
     /** Rolls the write transaction back. */
@@ -106,6 +112,11 @@ public abstract class JdbcEventStore implements CloseableEventStore {
 
     /** @return the statements that take a version {@code version - 1} schema to {@code version} */
     protected abstract List<String> migration(int version);
+
+    /** @return the schema version this code writes for this database; {@link #LATEST_SCHEMA} unless it adds tables */
+    protected int latestSchema() {
+        return LATEST_SCHEMA;
+    }
 
     /** @return the insert statement ({@link #INSERT}) prepared so {@link #insert} can read the assigned seqs */
     protected PreparedStatement prepareInsert(Connection c) throws SQLException {
@@ -189,12 +200,13 @@ public abstract class JdbcEventStore implements CloseableEventStore {
                 rs.next();
                 current = rs.getInt(1);
             }
-            if (current > LATEST_SCHEMA) {
+            int latest = latestSchema();
+            if (current > latest) {
                 throw new EventStoreException(location + " has schema version " + current
-                        + ", newer than this version of Toka supports (" + LATEST_SCHEMA
+                        + ", newer than this version of Toka supports (" + latest
                         + "); run a newer Toka or choose another database");
             }
-            for (int v = current + 1; v <= LATEST_SCHEMA; v++) {
+            for (int v = current + 1; v <= latest; v++) {
                 for (String sql : migration(v)) {
                     st.execute(sql);
                 }
@@ -206,7 +218,7 @@ public abstract class JdbcEventStore implements CloseableEventStore {
                 }
             }
             commit(c);
-            schemaVersion = Math.max(current, LATEST_SCHEMA);
+            schemaVersion = Math.max(current, latest);
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(c);
             throw e;
@@ -478,8 +490,13 @@ public abstract class JdbcEventStore implements CloseableEventStore {
             rollbackQuietly(c);
             discardWriteConnection();
             int n = appends.stream().mapToInt(a -> a.events.size()).sum();
-            EventStoreException x = new EventStoreException("cannot store " + n + (n == 1 ? " event" : " events")
-                    + " in " + location + ": " + StoreSupport.reason(e) + "; none of them was stored", e);
+            String events = n + (n == 1 ? " event" : " events");
+            EventStoreException x = e instanceof UnconfirmedCommitException
+                    ? new EventStoreException("cannot confirm that " + events + " in " + location + " are durable: "
+                            + StoreSupport.reason(e) + "; they were committed and may have been read, but a crash of"
+                            + " the database may still lose them; look them up by id before appending them again", e)
+                    : new EventStoreException("cannot store " + events + " in " + location + ": "
+                            + StoreSupport.reason(e) + "; none of them was stored", e);
             appends.forEach(a -> a.fail(x));
             return;
         }
@@ -742,6 +759,16 @@ public abstract class JdbcEventStore implements CloseableEventStore {
             }
         }
         return deleted;
+    }
+
+    /** A transaction committed, but the database did not confirm that it is durable. */
+    protected static final class UnconfirmedCommitException extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        /** @param cause why durability could not be confirmed */
+        public UnconfirmedCommitException(String message, SQLException cause) {
+            super(message, cause.getSQLState(), cause);
+        }
     }
 
     // ---- queue entries ------------------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
 /**
@@ -20,6 +23,27 @@ import javax.sql.DataSource;
  * visible in sequence order and a reader's cursor never passes a number that is committed later. Numbers may have
  * gaps (a failed batch consumes its numbers); that is allowed.
  *
+ * <h2>Commit modes</h2>
+ * An append is acknowledged only once its events are durable, in both modes ({@link Commit}):
+ * <ul>
+ * <li>{@link Commit#ORDERED_FSYNC} (the default): the transaction commits with a WAL flush while it holds the lock.
+ * Nothing is ever visible that a crash of the database could take back, but the writers of all nodes flush one
+ * after the other: a node's group commit waits for the other nodes' flushes in turn.
+ * <li>{@link Commit#OVERLAPPED}: the transaction commits asynchronously ({@code synchronous_commit = off} for it
+ * alone) while it holds the lock, so it is visible in sequence order at once and the lock is released without a
+ * flush. Then, outside the lock, the writer commits a small synchronous transaction (an upsert of its own row of
+ * {@code writer_flush}, keyed on its backend pid so writers never wait for each other's row). PostgreSQL flushes the
+ * WAL up to the commit record of any transaction that wrote WAL and commits synchronously
+ * ({@code RecordTransactionCommit} in {@code xact.c}); the WAL is sequential, so that flush also makes the earlier
+ * asynchronous commit durable. Only then are the appends acknowledged. The flushes of several nodes overlap, and
+ * PostgreSQL merges concurrent flushes into one. The price: if the database itself crashes between the two commits
+ * (a few milliseconds), events that readers may already have seen are lost, none of them acknowledged, and their
+ * sequence numbers may be given to other events after the restart, so a reader whose cursor had passed them would
+ * miss those.
+ * </ul>
+ * Either way the writer connection never commits with {@code synchronous_commit = off} by accident: if the server,
+ * database or role sets it off, the writer sets it on for its session.
+ *
  * <p>The tables live in the connection's current schema ({@code currentSchema} in the URL, else {@code public}).
  * Needs PostgreSQL 10 or later (identity columns).
  */
@@ -27,11 +51,61 @@ public final class PostgresEventStore extends JdbcEventStore {
 
     private static final String UNIQUE_VIOLATION = "23505";
 
-    private final DataSource dataSource;
+    /** The schema version of this store: version 2 adds {@code writer_flush}. */
+    static final int SCHEMA = 2;
 
-    private PostgresEventStore(DataSource dataSource, String location) {
+    private static final String LOCK = "pg_advisory_xact_lock(hashtext('toka.events:' || current_schema()))";
+    private static final String FLUSH = "INSERT INTO writer_flush (backend_pid, flushes, flushed_micros)"
+            + " VALUES (pg_backend_pid(), 1, ?) ON CONFLICT (backend_pid)"
+            + " DO UPDATE SET flushes = writer_flush.flushes + 1, flushed_micros = EXCLUDED.flushed_micros";
+
+    /** How the writer makes an ordered commit durable; see the class comment. */
+    public enum Commit {
+        /** Commit with a WAL flush while holding the lock that orders the writers. */
+        ORDERED_FSYNC("ordered-fsync"),
+        /** Commit without a flush while holding the lock, then flush with a small synchronous transaction. */
+        OVERLAPPED("overlapped");
+
+        private final String configName;
+
+        Commit(String configName) {
+            this.configName = configName;
+        }
+
+        /** @return the name in the configuration, e.g. {@code ordered-fsync} */
+        public String configName() {
+            return configName;
+        }
+
+        /**
+         * @param value a configured value; blank means the default
+         * @throws IllegalArgumentException if it names no mode
+         */
+        public static Commit parse(String value) {
+            String v = value == null ? "" : value.strip();
+            if (v.isEmpty()) {
+                return ORDERED_FSYNC;
+            }
+            for (Commit c : values()) {
+                if (c.configName.equalsIgnoreCase(v)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("postgresqlCommit must be ordered-fsync or overlapped, not '" + value
+                    + "'");
+        }
+    }
+
+    private final DataSource dataSource;
+    private final Commit mode;
+    private final AtomicLong flushes = new AtomicLong();
+    // owned by the writer thread
+    private PreparedStatement flushStatement;
+
+    private PostgresEventStore(DataSource dataSource, String location, Commit mode) {
         super("postgresql", location, 4);
         this.dataSource = dataSource;
+        this.mode = mode;
     }
 
     /**
@@ -43,9 +117,33 @@ public final class PostgresEventStore extends JdbcEventStore {
      * @throws EventStoreException if the database cannot be reached or holds a newer schema
      */
     public static PostgresEventStore open(DataSource dataSource, String url) {
-        PostgresEventStore s = new PostgresEventStore(dataSource, "the PostgreSQL event store at " + redact(url));
+        return open(dataSource, url, Commit.ORDERED_FSYNC);
+    }
+
+    /**
+     * Connects, creates or migrates the schema and starts the writer.
+     *
+     * @param dataSource where to connect, e.g. an {@code org.postgresql.ds.PGSimpleDataSource}
+     * @param url the database URL as the user wrote it, for messages (a password in it is not shown)
+     * @param mode how commits are made durable; see the class comment
+     * @return the open store; close it when done
+     * @throws EventStoreException if the database cannot be reached or holds a newer schema
+     */
+    public static PostgresEventStore open(DataSource dataSource, String url, Commit mode) {
+        PostgresEventStore s = new PostgresEventStore(dataSource, "the PostgreSQL event store at " + redact(url),
+                Objects.requireNonNull(mode, "mode"));
         s.start();
         return s;
+    }
+
+    /** @return how this store makes commits durable */
+    public Commit commitMode() {
+        return mode;
+    }
+
+    /** @return how many flush transactions the writer committed (always 0 with {@link Commit#ORDERED_FSYNC}) */
+    public long flushes() {
+        return flushes.get();
     }
 
     /** @return the URL without the values of password parameters */
@@ -55,7 +153,13 @@ public final class PostgresEventStore extends JdbcEventStore {
 
     @Override
     protected Connection openWriteConnection() throws SQLException {
-        return ConnectionPool.setUp(dataSource.getConnection(), c -> c.setAutoCommit(false));
+        flushStatement = null;
+        return ConnectionPool.setUp(dataSource.getConnection(), c -> {
+            // acknowledged means durable: a server, database or role default of off must not apply to the writer
+            execute(c, "SELECT set_config('synchronous_commit', 'on', false)"
+                    + " WHERE current_setting('synchronous_commit') = 'off'");
+            c.setAutoCommit(false);
+        });
     }
 
     @Override
@@ -68,13 +172,39 @@ public final class PostgresEventStore extends JdbcEventStore {
 
     @Override
     protected void begin(Connection c) throws SQLException {
-        // orders writers of this schema across processes; released by commit or rollback
-        execute(c, "SELECT pg_advisory_xact_lock(hashtext('toka.events:' || current_schema()))");
+        // orders writers of this schema across processes; released by commit or rollback. Overlapped: this
+        // transaction alone commits without waiting for the WAL flush (what SET LOCAL does), commit() flushes after.
+        execute(c, mode == Commit.OVERLAPPED
+                ? "SELECT " + LOCK + ", set_config('synchronous_commit', 'off', true)"
+                : "SELECT " + LOCK);
     }
 
     @Override
     protected void commit(Connection c) throws SQLException {
         c.commit();
+        if (mode == Commit.OVERLAPPED) {
+            flush(c);
+        }
+    }
+
+    /**
+     * Commits a small synchronous write transaction after an asynchronous commit. It has a transaction id and writes
+     * WAL, so its commit flushes the WAL up to its own commit record, past the earlier one.
+     */
+    private void flush(Connection c) throws SQLException {
+        try {
+            if (flushStatement == null) {
+                flushStatement = c.prepareStatement(FLUSH);
+            }
+            flushStatement.setLong(1, StoreSupport.micros(Instant.now()));
+            flushStatement.executeUpdate();
+            c.commit();
+        } catch (SQLException e) {
+            ConnectionPool.quietlyClose(flushStatement);
+            flushStatement = null;
+            throw new UnconfirmedCommitException("the transaction that flushes the WAL failed", e);
+        }
+        flushes.incrementAndGet();
     }
 
     @Override
@@ -114,6 +244,11 @@ public final class PostgresEventStore extends JdbcEventStore {
     }
 
     @Override
+    protected int latestSchema() {
+        return SCHEMA;
+    }
+
+    @Override
     protected List<String> migration(int version) {
         if (version == 1) {
             return List.of(
@@ -125,6 +260,12 @@ public final class PostgresEventStore extends JdbcEventStore {
                     "CREATE INDEX events_agent ON events (agent, seq)",
                     "CREATE INDEX events_subject ON events (subject, seq)",
                     "CREATE INDEX events_ts ON events (ts_micros)");
+        }
+        if (version == 2) {
+            // one row per writer session (backend pids are unique among live sessions), upserted by the overlapped
+            // commit mode only to have a synchronous transaction that writes WAL
+            return List.of("CREATE TABLE writer_flush (backend_pid INTEGER PRIMARY KEY, flushes BIGINT NOT NULL,"
+                    + " flushed_micros BIGINT NOT NULL)");
         }
         throw new IllegalArgumentException("no schema version " + version);
     }

@@ -133,6 +133,19 @@ class EventStoreServiceTest {
     }
 
     @Test
+    void anUnknownPostgresqlCommitModeIsRefusedAndTheKnownOnesAreParsed() {
+        assertThatThrownBy(() -> new EventStoreService(config("type", "postgresql", "postgresqlUrl",
+                "jdbc:postgresql://127.0.0.1:1/toka", "postgresqlCommit", "async")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("postgresqlCommit must be ordered-fsync or overlapped, not 'async'");
+        assertThat(EventStoreService.Target.from(config("type", "postgresql", "postgresqlUrl",
+                "jdbc:postgresql://db/toka")).postgresqlCommit()).isEqualTo(PostgresEventStore.Commit.ORDERED_FSYNC);
+        assertThat(EventStoreService.Target.from(config("type", "postgresql", "postgresqlUrl",
+                "jdbc:postgresql://db/toka", "postgresqlCommit", " Overlapped ")).describe())
+                .isEqualTo("postgresql at jdbc:postgresql://db/toka (commit overlapped)");
+    }
+
+    @Test
     void anUnreachablePostgresqlFailsActivationWithThePlainReason() {
         assertThatThrownBy(() -> new EventStoreService(config("type", "postgresql", "postgresqlUrl",
                 "jdbc:postgresql://127.0.0.1:1/toka")))
