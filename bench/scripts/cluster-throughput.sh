@@ -10,7 +10,8 @@
 # ./toka-start-cluster in their own directory, ports shifted by 1000 (HTTP 9181..9183), database toka_bench (dropped
 # at the end), so a local cluster of ./toka-start --nodes can keep running. On 2 cores the three nodes share the
 # same two cores as wrk: this measures what clustering costs per call, not how it scales.
-# Usage (after building karaf-assembly): [LIMITS=off] [DUR=20] bench/scripts/cluster-throughput.sh
+# PG_COMMIT=overlapped sets postgresqlCommit in every node's io.toka.store.cfg (all rounds; default ordered-fsync).
+# Usage (after building karaf-assembly): [LIMITS=off] [PG_COMMIT=overlapped] [DUR=20] bench/scripts/cluster-throughput.sh
 # (under a lock, use flock -o: PostgreSQL may be started here and must not inherit the lock)
 set -euo pipefail
 cd "$(dirname "$0")/../.."; ROOT=$(pwd)
@@ -45,8 +46,11 @@ for i in 1 2 3; do
   printf '\nrequestsPerMinute = 100000000\nburst = 100000000\n' >> "$home/etc/io.toka.ratelimit.cfg"
   # LIMITS=off: no rate limiting at all (to see what the shared buckets cost)
   [ "${LIMITS:-on}" = off ] && printf 'enabled = false\n' >> "$home/etc/io.toka.ratelimit.cfg"
+  # PG_COMMIT: how event commits become durable (postgresqlCommit of io.toka.store; toka-start-cluster keeps it)
+  [ -n "${PG_COMMIT:-}" ] && printf '\npostgresqlCommit = %s\n' "$PG_COMMIT" >> "$home/etc/io.toka.store.cfg"
   cp "$hello" "$home/deploy/"
 done
+echo "postgresqlCommit = ${PG_COMMIT:-ordered-fsync (default)}"
 chmod 700 "$B"
 
 url() { echo "http://127.0.0.1:$((9180 + $1))/api/v1/tools/hello/invoke"; }
