@@ -7,6 +7,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  * land. The rate limiter uses it while such a service is registered, and its own in-memory buckets otherwise. Every
  * node must be configured with the same limits: the limits are part of a bucket's key, so nodes that disagree keep
  * separate buckets.
+ *
+ * <p>An implementation may serve a take from tokens it consumed from the shared bucket earlier (a lease of a few
+ * tokens, to save round trips), never from tokens it has not consumed: whatever the nodes serve together stays within
+ * the one budget. The remaining count of a take served so is then the shared bucket's count at the last round trip
+ * plus the tokens the node still holds.
  */
 @ConsumerType
 public interface SharedRateBuckets {
