@@ -189,7 +189,8 @@ public final class PostgresEventStore extends JdbcEventStore {
 
     /**
      * Commits a small synchronous write transaction after an asynchronous commit. It has a transaction id and writes
-     * WAL, so its commit flushes the WAL up to its own commit record, past the earlier one.
+     * WAL, so its commit flushes the WAL up to its own commit record, past the earlier one. It runs as a single
+     * statement in autocommit (its own implicit transaction, committed when the statement completes), one round trip.
      */
     private void flush(Connection c) throws SQLException {
         try {
@@ -197,8 +198,13 @@ public final class PostgresEventStore extends JdbcEventStore {
                 flushStatement = c.prepareStatement(FLUSH);
             }
             flushStatement.setLong(1, StoreSupport.micros(Instant.now()));
-            flushStatement.executeUpdate();
-            c.commit();
+            // no transaction is open after the commit, so switching autocommit sends nothing
+            c.setAutoCommit(true);
+            try {
+                flushStatement.executeUpdate();
+            } finally {
+                c.setAutoCommit(false);
+            }
         } catch (SQLException e) {
             ConnectionPool.quietlyClose(flushStatement);
             flushStatement = null;
