@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * transaction and commits once, so concurrent appenders share one durable commit (one fsync on SQLite); then it
  * completes each waiter with its sequence numbers. Each batch stays atomic on its own: when a group holds more than
  * one batch, each is written inside a savepoint, and a batch that fails with a duplicate id is rolled back to its
- * savepoint while the others commit. Any other error fails the whole group and nothing of it is stored. Because one
+ * savepoint while the others commit (a database may first try the whole group without savepoints, see
+ * {@link #insertGroup}). Any other error fails the whole group and nothing of it is stored. Because one
  * writer assigns sequence numbers and commits in that order, a reader never sees a number before a smaller one that
  * will still appear, so the query cursor skips nothing.
  *
@@ -140,6 +141,23 @@ public abstract class JdbcEventStore implements CloseableEventStore {
             }
         }
         return seqs;
+    }
+
+    /**
+     * Inserts every batch of a group in one go, without a savepoint per batch, if the database can
+     * ({@link #insertsGroupsAtOnce()}). A batch that would store a duplicate id must not be stored in part; the
+     * database skips such events and this returns {@code null}: then the caller rolls the transaction back and
+     * inserts batch by batch with savepoints, so a duplicate costs a second attempt but never changes the outcome.
+     *
+     * @return the sequence numbers of each batch, in order, or {@code null} if some event was not inserted
+     */
+    protected long[][] insertGroup(Connection c, List<List<Event>> batches) throws SQLException {
+        throw new UnsupportedOperationException("insertGroup");
+    }
+
+    /** @return whether {@link #insertGroup} is supported */
+    protected boolean insertsGroupsAtOnce() {
+        return false;
     }
 
     /** Binds the nine {@link #INSERT} parameters. */
@@ -455,7 +473,22 @@ public abstract class JdbcEventStore implements CloseableEventStore {
             }
             begin(c);
             boolean open = true;
-            for (Append a : appends) {
+            boolean inserted = false;
+            if (savepoints && insertsGroupsAtOnce()) {
+                long[][] seqs = insertGroup(c, appends.stream().map(a -> a.events).toList());
+                if (seqs != null) {
+                    for (int i = 0; i < seqs.length; i++) {
+                        appends.get(i).seqs = seqs[i];
+                    }
+                    stored.addAll(appends);
+                    inserted = true;
+                } else {
+                    // a duplicate id somewhere: start over batch by batch, each in its savepoint
+                    rollback(c);
+                    begin(c);
+                }
+            }
+            for (Append a : inserted ? List.<Append>of() : appends) {
                 if (savepoints) {
                     execute(c, "SAVEPOINT batch");
                 }

@@ -101,6 +101,7 @@ public final class PostgresEventStore extends JdbcEventStore {
     private final AtomicLong flushes = new AtomicLong();
     // owned by the writer thread
     private PreparedStatement flushStatement;
+    private PreparedStatement groupInsertStatement;
 
     private PostgresEventStore(DataSource dataSource, String location, Commit mode) {
         super("postgresql", location, 4);
@@ -154,6 +155,7 @@ public final class PostgresEventStore extends JdbcEventStore {
     @Override
     protected Connection openWriteConnection() throws SQLException {
         flushStatement = null;
+        groupInsertStatement = null;
         return ConnectionPool.setUp(dataSource.getConnection(), c -> {
             // acknowledged means durable: a server, database or role default of off must not apply to the writer
             execute(c, "SELECT set_config('synchronous_commit', 'on', false)"
@@ -247,6 +249,54 @@ public final class PostgresEventStore extends JdbcEventStore {
             }
         }
         return seqs;
+    }
+
+    @Override
+    protected boolean insertsGroupsAtOnce() {
+        return true;
+    }
+
+    /**
+     * One pipelined round trip for the whole group, with {@code ON CONFLICT (id) DO NOTHING}, instead of two more
+     * round trips per batch for its savepoint, all while holding the lock that every node's writer waits for. The
+     * returned rows come in statement order; an event whose id was already stored (or inserted earlier in the group)
+     * returns none, so walking the events and the rows side by side finds the skipped ones.
+     */
+    @Override
+    protected long[][] insertGroup(Connection c, List<List<Event>> batches) throws SQLException {
+        if (groupInsertStatement == null) {
+            groupInsertStatement = c.prepareStatement(INSERT + " ON CONFLICT (id) DO NOTHING",
+                    new String[] {"seq", "id"});
+        }
+        PreparedStatement ps = groupInsertStatement;
+        for (List<Event> batch : batches) {
+            for (Event e : batch) {
+                bind(ps, e);
+                ps.addBatch();
+            }
+        }
+        ps.executeBatch();
+        long[][] seqs = new long[batches.size()][];
+        boolean complete = true;
+        try (ResultSet rs = ps.getGeneratedKeys()) {
+            boolean row = rs.next();
+            for (int b = 0; b < seqs.length; b++) {
+                List<Event> batch = batches.get(b);
+                seqs[b] = new long[batch.size()];
+                for (int i = 0; i < seqs[b].length; i++) {
+                    if (row && batch.get(i).id().equals(rs.getString(2))) {
+                        seqs[b][i] = rs.getLong(1);
+                        row = rs.next();
+                    } else {
+                        complete = false;
+                    }
+                }
+            }
+            if (row) {
+                throw new SQLException("the insert returned more rows than it was given events");
+            }
+        }
+        return complete ? seqs : null;
     }
 
     @Override
