@@ -11,13 +11,10 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -121,50 +118,8 @@ final class PostgresRunLeases implements RunLeases, AutoCloseable {
     @Override
     public String leastLoaded() {
         Supplier<Set<String>> live = liveNodes;
-        if (live == null) {
-            return nodeId;
-        }
-        Set<String> nodes = live.get();
-        if (nodes.size() < 2 || !nodes.contains(nodeId)) {
-            return nodeId;
-        }
-        Map<String, Long> runs = sql("count the runs of each node", c -> {
-            Map<String, Long> out = new HashMap<>();
-            try (PreparedStatement p = c.prepareStatement("SELECT owner, count(*) FROM toka_run_leases"
-                    + " WHERE left(key, 4) = 'run:' AND expires_at > clock_timestamp() GROUP BY owner")) {
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.put(r.getString(1), r.getLong(2));
-                    }
-                }
-            }
-            return out;
-        });
-        return pick(nodeId, nodes, runs);
-    }
-
-    /**
-     * The node with the fewest runs: this one if it is among them, else one of them at random (so that nodes placing
-     * at the same moment do not all pick the same one).
-     */
-    static String pick(String self, Set<String> nodes, Map<String, Long> runs) {
-        long least = Long.MAX_VALUE;
-        List<String> fewest = new ArrayList<>();
-        for (String n : nodes) {
-            long count = runs.getOrDefault(n, 0L);
-            if (count < least) {
-                least = count;
-                fewest.clear();
-            }
-            if (count == least) {
-                fewest.add(n);
-            }
-        }
-        if (fewest.isEmpty() || fewest.contains(self)) {
-            return self;
-        }
-        fewest.sort(null);
-        return fewest.get(ThreadLocalRandom.current().nextInt(fewest.size()));
+        return live == null ? nodeId : LeastLoaded.choose(nodeId, live.get(), () -> sql("count the runs of each node",
+                LeastLoaded::runsPerNode));
     }
 
     @Override

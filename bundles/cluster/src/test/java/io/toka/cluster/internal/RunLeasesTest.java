@@ -261,12 +261,12 @@ class RunLeasesTest {
     @Test
     void theLeastLoadedNodeIsTheOneWithFewestLiveRunLeasesThisNodeOnATie() throws Exception {
         // the pure choice
-        assertThat(PostgresRunLeases.pick("a", java.util.Set.of("a", "b", "c"), java.util.Map.of())).isEqualTo("a");
-        assertThat(PostgresRunLeases.pick("a", java.util.Set.of("a", "b", "c"), java.util.Map.of("a", 2L, "b", 1L)))
+        assertThat(LeastLoaded.pick("a", java.util.Set.of("a", "b", "c"), java.util.Map.of())).isEqualTo("a");
+        assertThat(LeastLoaded.pick("a", java.util.Set.of("a", "b", "c"), java.util.Map.of("a", 2L, "b", 1L)))
                 .isEqualTo("c");
-        assertThat(PostgresRunLeases.pick("a", java.util.Set.of("a", "b", "c"),
+        assertThat(LeastLoaded.pick("a", java.util.Set.of("a", "b", "c"),
                 java.util.Map.of("a", 2L, "b", 1L, "c", 1L))).isIn("b", "c");
-        assertThat(PostgresRunLeases.pick("a", java.util.Set.of("a", "b"), java.util.Map.of("a", 1L, "b", 1L)))
+        assertThat(LeastLoaded.pick("a", java.util.Set.of("a", "b"), java.util.Map.of("a", 1L, "b", 1L)))
                 .isEqualTo("a");
         // from the table: live run leases count, sessions and expired ones do not; dead nodes are not candidates
         try (Connection conn = ds.getConnection(); Statement s = conn.createStatement()) {
