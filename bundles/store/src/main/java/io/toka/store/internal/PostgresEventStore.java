@@ -51,8 +51,13 @@ public final class PostgresEventStore extends JdbcEventStore {
 
     private static final String UNIQUE_VIOLATION = "23505";
 
-    /** The schema version of this store: version 2 adds {@code writer_flush}. */
-    static final int SCHEMA = 2;
+    /**
+     * The overlapped mode's table, created when a writer in that mode starts (under the lock, as several nodes may
+     * start at once), not as a schema version: a database used in the default mode keeps the schema every Toka
+     * version reads, so nodes can be upgraded one at a time.
+     */
+    private static final String FLUSH_TABLE = "CREATE TABLE IF NOT EXISTS writer_flush (backend_pid INTEGER PRIMARY"
+            + " KEY, flushes BIGINT NOT NULL, flushed_micros BIGINT NOT NULL)";
 
     private static final String LOCK = "pg_advisory_xact_lock(hashtext('toka.events:' || current_schema()))";
     private static final String FLUSH = "INSERT INTO writer_flush (backend_pid, flushes, flushed_micros)"
@@ -161,6 +166,13 @@ public final class PostgresEventStore extends JdbcEventStore {
             execute(c, "SELECT set_config('synchronous_commit', 'on', false)"
                     + " WHERE current_setting('synchronous_commit') = 'off'");
             c.setAutoCommit(false);
+            if (mode == Commit.OVERLAPPED) {
+                // one row per writer session (backend pids are unique among live sessions), upserted only to have
+                // a synchronous transaction that writes WAL
+                execute(c, "SELECT " + LOCK);
+                execute(c, FLUSH_TABLE);
+                c.commit();
+            }
         });
     }
 
@@ -300,11 +312,6 @@ public final class PostgresEventStore extends JdbcEventStore {
     }
 
     @Override
-    protected int latestSchema() {
-        return SCHEMA;
-    }
-
-    @Override
     protected List<String> migration(int version) {
         if (version == 1) {
             return List.of(
@@ -316,12 +323,6 @@ public final class PostgresEventStore extends JdbcEventStore {
                     "CREATE INDEX events_agent ON events (agent, seq)",
                     "CREATE INDEX events_subject ON events (subject, seq)",
                     "CREATE INDEX events_ts ON events (ts_micros)");
-        }
-        if (version == 2) {
-            // one row per writer session (backend pids are unique among live sessions), upserted by the overlapped
-            // commit mode only to have a synchronous transaction that writes WAL
-            return List.of("CREATE TABLE writer_flush (backend_pid INTEGER PRIMARY KEY, flushes BIGINT NOT NULL,"
-                    + " flushed_micros BIGINT NOT NULL)");
         }
         throw new IllegalArgumentException("no schema version " + version);
     }
