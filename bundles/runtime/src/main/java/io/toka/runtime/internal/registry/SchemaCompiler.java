@@ -116,7 +116,12 @@ final class SchemaCompiler {
         // A $ref that reaches itself without descending into the value (e.g. {"$ref": "#"}) loops on every value:
         // refuse such a schema now rather than fail each call. A loop reached only through some member is caught
         // when a call's arguments reach it (see check()).
-        check(schema, mapper.createObjectNode());
+        try {
+            check(schema, mapper.createObjectNode());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(e instanceof IllegalArgumentException ? e.getMessage()
+                    : "the schema cannot check a value: " + e.getMessage());
+        }
         return schema;
     }
 
@@ -134,7 +139,25 @@ final class SchemaCompiler {
             return schema.validate(value);
         } catch (StackOverflowError e) {
             throw new IllegalArgumentException(ENDLESS);
+        } catch (RuntimeException e) {
+            // the overflow may strike inside a library that turns it into its own exception: java.util.regex
+            // reports it as a PatternSyntaxException ("Stack overflow during pattern compilation"), which the
+            // validator wraps in a JsonSchemaException
+            if (overflowed(e)) {
+                throw new IllegalArgumentException(ENDLESS);
+            }
+            throw e;
         }
+    }
+
+    private static boolean overflowed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof StackOverflowError || (t instanceof java.util.regex.PatternSyntaxException p
+                    && p.getDescription() != null && p.getDescription().startsWith("Stack overflow"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -153,9 +153,19 @@ class ToolRegistryInvokeTest extends RegistryTestSupport {
         TestTool loopsOnA = new TestTool(ToolDescriptor.builder("loops-on-a")
                 .inputSchema("{\"properties\":{\"a\":{\"$ref\":\"#/properties/a\"}}}").build(),
                 inv -> ToolResult.success("ran"));
+        // found later (stop 24): with a pattern beside the loop, the overflow strikes inside java.util.regex, which
+        // reports it as a PatternSyntaxException that the validator wraps: it escaped as a RuntimeException
+        TestTool loopsWithPattern = new TestTool(ToolDescriptor.builder("loops-pattern")
+                .inputSchema("{\"$ref\":\"\",\"pattern\":\"^(a+)+$\"}").build(), inv -> ToolResult.success("ran"));
         registerTool(loopsAlways);
         registerTool(loopsOnA);
+        registerTool(loopsWithPattern);
         startRegistry();
+
+        ToolCallResult withPattern = call("loops-pattern", Map.of());
+        assertThat(withPattern.status()).isEqualTo(ToolCallResult.Status.FAILURE);
+        assertThat(withPattern.result().output()).contains("invalid input schema").contains("recurses without end");
+        assertThat(loopsWithPattern.invocations).isEmpty();
 
         ToolCallResult always = call("loops", Map.of());
         assertThat(always.status()).isEqualTo(ToolCallResult.Status.FAILURE);
