@@ -330,6 +330,20 @@ public class ClusterIT {
                 "{\"agents\":[\"pl-one\",\"pl-two\",\"pl-three\"]}");
         assertEquals(started.body(), 201, started.statusCode());
         String session = JSON.readTree(started.body()).get("id").asText();
+        try {
+            placedOnePerNode(names, session, release);
+        } finally {
+            // the runs end whatever was asserted, so that the tests after this one find no run leases left
+            release.countDown();
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                HttpResponse<String> r = send(1, "GET", "/api/v1/sessions/" + session, admin(1), null);
+                return r.statusCode() == 200 && JSON.readTree(r.body()).get("finishedAt").isTextual();
+            });
+        }
+    }
+
+    private static void placedOnePerNode(List<String> names, String session, CountDownLatch release)
+            throws Exception {
         for (String n : names) {
             assertTrue(n + " asked the model", model.awaitHold(n, 120));
         }

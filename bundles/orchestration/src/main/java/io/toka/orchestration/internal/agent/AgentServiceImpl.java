@@ -688,10 +688,7 @@ public final class AgentServiceImpl implements AgentService, AgentRuntime, Agent
             caller.authorize("agent.run:" + name, List.of(AgentPermissions.RUN));
             AgentConfig config = catalog.get(name)
                     .orElseThrow(() -> new IllegalArgumentException("unknown agent '" + name + "'"));
-            AgentStatus placed = placement.place(config, caller, session);
-            if (placed != null) {
-                return placed;
-            }
+            return placement.place(config, caller, session, () -> run(name, caller, session).status());
         }
         return run(name, caller, session).status();
     }

@@ -62,11 +62,14 @@ final class Placement {
     }
 
     /**
-     * Starts the agent's run for the session on the least-loaded node, unless that is this node.
+     * Starts the agent's run for the session on the least-loaded node: elsewhere by a hand-over, or here by
+     * {@code here}, which takes the run's lease before the next placement on this node counts the leases.
      *
-     * @return the placed run's status, or null: start it here
+     * @param here starts the run on this node
+     * @return the run's status
      */
-    AgentStatus place(AgentConfig config, SecurityContext caller, String session) {
+    AgentStatus place(AgentConfig config, SecurityContext caller, String session,
+            java.util.function.Supplier<AgentStatus> here) {
         RunLeases leases = agents.held.leases();
         synchronized (placing) {
             String target;
@@ -75,10 +78,10 @@ final class Placement {
             } catch (RuntimeException e) {
                 LOG.warn("Cannot tell the least-loaded node ({}); agent {} of session {} runs here", e.getMessage(),
                         config.name(), session);
-                return null;
+                return here.get();
             }
             if (target.equals(leases.nodeId())) {
-                return null;
+                return here.get();
             }
             AgentRun r = agents.prepareElsewhere(config, caller, session);
             if (r.isFinished()) {
