@@ -498,22 +498,26 @@ public final class KernelImpl implements Kernel, EventBus {
                 taken += posting.size();
             }
             batch.clear();
-            boolean stored = false;
+            List<Event> appended = null;
             try {
-                List<Event> appended = append(events);
-                stored = true;
-                waiting.forEach(w -> w.complete(Boolean.TRUE));
-                for (Event e : appended) {
-                    bus.publish(e);
-                }
+                appended = append(events);
             } catch (RuntimeException e) {
                 // any store failure, expected (EventStoreException) or not, must not end the writer
                 LOG.error("Could not store {} background event(s): {}", events.size(), e.toString());
             } finally {
-                if (!stored) {
-                    waiting.forEach(w -> w.complete(Boolean.FALSE));
-                }
+                // before the waiters are told: a caller that returns sees these events no longer pending
                 postPending.addAndGet(-taken);
+            }
+            Boolean stored = appended != null;
+            waiting.forEach(w -> w.complete(stored));
+            if (appended != null) {
+                try {
+                    for (Event e : appended) {
+                        bus.publish(e);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("Could not publish {} stored background event(s): {}", appended.size(), e.toString());
+                }
             }
         }
     }
